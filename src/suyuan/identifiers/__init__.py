@@ -1,0 +1,1 @@
+"""Pure identifier code: GS1 keys, element strings, Digital Link, EPC URNs, industrial-internet codes."""
