@@ -1,1 +1,1 @@
-"""Pure identifier code: GS1 keys, element strings, Digital Link, EPC URNs, industrial-internet codes."""
+"""Pure identifier code: GS1 keys, element strings, Digital Link, EPC URNs, IDIS codes."""
