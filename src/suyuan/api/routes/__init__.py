@@ -1,0 +1,18 @@
+"""Route registration."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def register_routes(app: FastAPI, *, public_only: bool) -> None:
+    """Attach the routers; the internal API is left out of a public-only server."""
+    from suyuan.api.routes import health
+
+    app.include_router(health.router)
+    if public_only:
+        return
+    from suyuan.api.routes import enterprises, products
+
+    app.include_router(enterprises.router, prefix="/api/v1")
+    app.include_router(products.router, prefix="/api/v1")

@@ -1,0 +1,34 @@
+"""`suyuan serve`: run the web server (API, EPCIS binding, resolver and pages)."""
+
+from __future__ import annotations
+
+import typer
+
+from suyuan.cli.app import runtime_of
+
+serve_app = typer.Typer()
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    public: bool = typer.Option(
+        False, "--public", help="Serve only the public consumer routes (QBT-11.4(g))."
+    ),
+    workers: int = typer.Option(1, help="Worker processes."),
+) -> None:
+    """Run the web server: API at /api/v1, EPCIS at /epcis, resolver pages, docs at /docs."""
+    import uvicorn
+
+    from suyuan.api.app import create_app
+
+    runtime = runtime_of(ctx)
+    runtime.require_schema()
+    app = create_app(runtime.settings, public_only=public)
+    uvicorn.run(app, host=host, port=port, workers=workers, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `serve` to the root command."""
+    app.command("serve")(serve)

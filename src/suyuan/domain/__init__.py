@@ -1,0 +1,1 @@
+"""Pure domain code: no SQL, HTTP, environment, clock or I/O."""

@@ -1,0 +1,20 @@
+"""Alembic environment: runs migrations on the engine handed over by suyuan.storage.schema."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from suyuan.storage.engine import is_sqlite
+from suyuan.storage.tables import metadata
+
+engine = context.config.attributes["engine"]
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=is_sqlite(connection),
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

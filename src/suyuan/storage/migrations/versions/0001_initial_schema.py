@@ -1,0 +1,626 @@
+"""initial schema
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-22 02:02:32.861962
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import suyuan.storage.tables
+
+from sqlalchemy.dialects import postgresql
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_log",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=128), nullable=False),
+        sa.Column("request_id", sa.String(length=64), nullable=True),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("object_type", sa.String(length=64), nullable=False),
+        sa.Column("object_id", sa.String(length=255), nullable=True),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+    )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_log_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "enterprises",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("slug", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("role", sa.String(length=32), nullable=False),
+        sa.Column("gs1_company_prefix", sa.String(length=12), nullable=True),
+        sa.Column("idis_prefix", sa.String(length=64), nullable=True),
+        sa.Column("address", sa.String(length=255), nullable=True),
+        sa.Column("region", sa.String(length=128), nullable=True),
+        sa.Column("licence", sa.String(length=64), nullable=True),
+        sa.Column("phone", sa.String(length=64), nullable=True),
+        sa.Column("website", sa.String(length=255), nullable=True),
+        sa.Column("profile", sa.String(length=32), server_default="baijiu", nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprises")),
+        sa.UniqueConstraint("idis_prefix", name=op.f("uq_enterprises_idis_prefix")),
+        sa.UniqueConstraint("slug", name=op.f("uq_enterprises_slug")),
+    )
+    op.create_table(
+        "event_attributes",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=255), nullable=False),
+    )
+    with op.batch_alter_table("event_attributes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_event_attributes_event_pk"), ["event_pk"], unique=False
+        )
+        batch_op.create_index("ix_event_attributes_name_value", ["name", "value"], unique=False)
+
+    op.create_table(
+        "event_corrections",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "declaration_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("event_pk", "declaration_pk", name=op.f("pk_event_corrections")),
+    )
+    op.create_table(
+        "event_epcs",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("role", sa.String(length=8), nullable=False),
+        sa.Column("epc", sa.String(length=255), nullable=False),
+    )
+    with op.batch_alter_table("event_epcs", schema=None) as batch_op:
+        batch_op.create_index("ix_event_epcs_epc", ["epc", "event_pk"], unique=False)
+        batch_op.create_index(batch_op.f("ix_event_epcs_event_pk"), ["event_pk"], unique=False)
+
+    op.create_table(
+        "lot_edges",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "input_lot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "output_lot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "input_lot_id", "output_lot_id", "event_pk", name=op.f("pk_lot_edges")
+        ),
+    )
+    with op.batch_alter_table("lot_edges", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_lot_edges_output", ["output_lot_id", "input_lot_id"], unique=False
+        )
+
+    op.create_table(
+        "captures",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("behaviour", sa.String(length=16), nullable=False),
+        sa.Column("source", sa.String(length=255), nullable=True),
+        sa.Column("captured", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("duplicates", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("rejected", sa.Integer(), server_default="0", nullable=False),
+        sa.Column(
+            "errors",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("actor", sa.String(length=128), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_captures_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_captures")),
+    )
+    with op.batch_alter_table("captures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_captures_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "code_blocks",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("gtin", sa.String(length=14), nullable=False),
+        sa.Column("level", sa.String(length=16), nullable=False),
+        sa.Column("scheme", sa.String(length=16), nullable=False),
+        sa.Column("key_id", sa.Integer(), nullable=True),
+        sa.Column("domain", sa.String(length=64), nullable=False),
+        sa.Column("start_counter", sa.BigInteger(), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.Column("first_code", sa.String(length=128), nullable=False),
+        sa.Column("issued_by", sa.String(length=128), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_code_blocks_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_code_blocks")),
+    )
+    with op.batch_alter_table("code_blocks", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_code_blocks_domain_range", ["domain", "start_counter"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_code_blocks_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "code_counters",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("domain", sa.String(length=64), nullable=False),
+        sa.Column("next_value", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_code_counters_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "domain", name=op.f("pk_code_counters")),
+    )
+    op.create_table(
+        "events",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("dedup_key", sa.String(length=255), nullable=False),
+        sa.Column("event_id", sa.String(length=255), nullable=False),
+        sa.Column("event_hash", sa.String(length=100), nullable=False),
+        sa.Column("event_type", sa.String(length=32), nullable=False),
+        sa.Column("event_time", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("record_time", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("action", sa.String(length=8), nullable=True),
+        sa.Column("biz_step", sa.String(length=255), nullable=True),
+        sa.Column("disposition", sa.String(length=255), nullable=True),
+        sa.Column("read_point", sa.String(length=255), nullable=True),
+        sa.Column("biz_location", sa.String(length=255), nullable=True),
+        sa.Column("has_error_declaration", sa.Boolean(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column(
+            "namespaces",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("chain_link", sa.String(length=64), nullable=False),
+        sa.Column(
+            "capture_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_events_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
+        sa.UniqueConstraint("tenant_id", "dedup_key", name="uq_events_tenant_dedup"),
+        sa.UniqueConstraint("tenant_id", "seq", name="uq_events_tenant_seq"),
+    )
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.create_index("ix_events_tenant_hash", ["tenant_id", "event_hash"], unique=False)
+        batch_op.create_index("ix_events_tenant_record", ["tenant_id", "record_time"], unique=False)
+        batch_op.create_index("ix_events_tenant_time", ["tenant_id", "event_time"], unique=False)
+
+    op.create_table(
+        "ledger_heads",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column("head", sa.String(length=64), nullable=False),
+        sa.Column("sealed_seq", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_ledger_heads_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_ledger_heads")),
+    )
+    op.create_table(
+        "ledger_seals",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("first_seq", sa.BigInteger(), nullable=False),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_ledger_seals_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_seals")),
+    )
+    with op.batch_alter_table("ledger_seals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ledger_seals_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "locations",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("gln", sa.String(length=13), nullable=True),
+        sa.Column("uri", sa.String(length=255), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("address", sa.String(length=255), nullable=True),
+        sa.Column("region", sa.String(length=128), nullable=True),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_locations_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_locations")),
+        sa.UniqueConstraint("tenant_id", "uri", name="uq_locations_tenant_uri"),
+    )
+    op.create_table(
+        "lots",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("gtin", sa.String(length=14), nullable=True),
+        sa.Column("lot", sa.String(length=64), nullable=True),
+        sa.Column("stage", sa.String(length=64), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("quantity", sa.String(length=32), nullable=True),
+        sa.Column("uom", sa.String(length=16), nullable=True),
+        sa.Column(
+            "attributes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "first_event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("updated_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_lots_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lots")),
+        sa.UniqueConstraint("key", name=op.f("uq_lots_key")),
+    )
+    op.create_table(
+        "products",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("gtin", sa.String(length=14), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("category", sa.String(length=64), nullable=False),
+        sa.Column(
+            "packaging",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "attributes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_products_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
+        sa.UniqueConstraint("gtin", name=op.f("uq_products_gtin")),
+    )
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_products_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "records",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("profile", sa.String(length=32), nullable=False),
+        sa.Column("record_type", sa.String(length=64), nullable=False),
+        sa.Column("subject_kind", sa.String(length=16), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("event_pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "data",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_records_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_records")),
+    )
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.create_index("ix_records_subject", ["subject_kind", "subject"], unique=False)
+        batch_op.create_index("ix_records_tenant_type", ["tenant_id", "record_type"], unique=False)
+
+    op.create_table(
+        "signing_keys",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("key_id", sa.String(length=32), nullable=False),
+        sa.Column("public_key", sa.Text(), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_signing_keys_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "key_id", name=op.f("pk_signing_keys")),
+    )
+    op.create_table(
+        "units",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("gtin", sa.String(length=14), nullable=True),
+        sa.Column("serial", sa.String(length=32), nullable=True),
+        sa.Column("level", sa.String(length=16), nullable=True),
+        sa.Column("block_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("disposition", sa.String(length=64), nullable=True),
+        sa.Column("lot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("parent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("holder_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("location", sa.String(length=255), nullable=True),
+        sa.Column(
+            "last_event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("updated_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_units_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_units")),
+        sa.UniqueConstraint("key", name=op.f("uq_units_key")),
+    )
+    with op.batch_alter_table("units", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_units_lot_id"), ["lot_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_units_parent_id"), ["parent_id"], unique=False)
+
+    op.create_table(
+        "users",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "enterprise_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("display_name", sa.String(length=255), nullable=True),
+        sa.Column("roles", sa.String(length=255), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_users_enterprise_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("username", name=op.f("uq_users_username")),
+    )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_users_enterprise_id"), ["enterprise_id"], unique=False)
+
+    op.create_table(
+        "api_tokens",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+    )
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "code_destructions",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("block_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column(
+            "codes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("actor", sa.String(length=128), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["block_id"], ["code_blocks.id"], name=op.f("fk_code_destructions_block_id_code_blocks")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["enterprises.id"],
+            name=op.f("fk_code_destructions_tenant_id_enterprises"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_code_destructions")),
+    )
+    with op.batch_alter_table("code_destructions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_code_destructions_block_id"), ["block_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("code_destructions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_code_destructions_block_id"))
+
+    op.drop_table("code_destructions")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
+
+    op.drop_table("api_tokens")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_users_enterprise_id"))
+
+    op.drop_table("users")
+    with op.batch_alter_table("units", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_units_parent_id"))
+        batch_op.drop_index(batch_op.f("ix_units_lot_id"))
+
+    op.drop_table("units")
+    op.drop_table("signing_keys")
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.drop_index("ix_records_tenant_type")
+        batch_op.drop_index("ix_records_subject")
+
+    op.drop_table("records")
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_products_tenant_id"))
+
+    op.drop_table("products")
+    op.drop_table("lots")
+    op.drop_table("locations")
+    with op.batch_alter_table("ledger_seals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_seals_tenant_id"))
+
+    op.drop_table("ledger_seals")
+    op.drop_table("ledger_heads")
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index("ix_events_tenant_time")
+        batch_op.drop_index("ix_events_tenant_record")
+        batch_op.drop_index("ix_events_tenant_hash")
+
+    op.drop_table("events")
+    op.drop_table("code_counters")
+    with op.batch_alter_table("code_blocks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_code_blocks_tenant_id"))
+        batch_op.drop_index("ix_code_blocks_domain_range")
+
+    op.drop_table("code_blocks")
+    with op.batch_alter_table("captures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_captures_tenant_id"))
+
+    op.drop_table("captures")
+    with op.batch_alter_table("lot_edges", schema=None) as batch_op:
+        batch_op.drop_index("ix_lot_edges_output")
+
+    op.drop_table("lot_edges")
+    with op.batch_alter_table("event_epcs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_event_epcs_event_pk"))
+        batch_op.drop_index("ix_event_epcs_epc")
+
+    op.drop_table("event_epcs")
+    op.drop_table("event_corrections")
+    with op.batch_alter_table("event_attributes", schema=None) as batch_op:
+        batch_op.drop_index("ix_event_attributes_name_value")
+        batch_op.drop_index(batch_op.f("ix_event_attributes_event_pk"))
+
+    op.drop_table("event_attributes")
+    op.drop_table("enterprises")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_log_tenant_id"))
+
+    op.drop_table("audit_log")
