@@ -108,44 +108,50 @@ class _Walker:
         self.searches = 0
 
     def run(self) -> ChainWalk:
-        prev_link, prev_seq = self.genesis, 0
+        # Each row is checked against its predecessor's stored link and, if that row
+        # was off the chain, also against the link its fields recompute to: so an
+        # edited link column is blamed on its own row, not on the next one too.
+        prevs: tuple[bytes, ...] = (self.genesis,)
+        prev_seq = 0
         for index, group in enumerate(self.groups):
             seq = group[0].row.seq
-            if seq > prev_seq + 1:
-                for missing in range(prev_seq + 1, seq):
-                    self._add(FindingKind.DELETED, missing, "seq is missing between stored rows")
-            chosen = self._step(index, group, prev_link, gap=seq > prev_seq + 1)
-            prev_link, prev_seq = chosen.row.link, seq
+            gap = seq > prev_seq + 1
+            for missing in range(prev_seq + 1, seq):
+                self._add(FindingKind.DELETED, missing, "seq is missing between stored rows")
+            prevs = self._step(index, group, prevs, gap=gap)
+            prev_seq = seq
         self.out.max_seq = prev_seq
         self._flag_impostors()
         return self.out
 
-    def _step(self, index: int, group: list[_Row], prev: bytes, *, gap: bool) -> _Row:
-        on_chain = [r for r in group if r.link_from(prev) == r.row.link]
-        chosen = on_chain[0] if on_chain else self._pick(index, group)
+    def _step(
+        self, index: int, group: list[_Row], prevs: tuple[bytes, ...], *, gap: bool
+    ) -> tuple[bytes, ...]:
+        """Put one row of ``group`` on the chain; return the links the next row may follow."""
+        matches = [(r, p) for p in prevs for r in group if r.link_from(p) == r.row.link]
+        # Two rows can both chain from the predecessor if an attacker computed a link
+        # for a duplicate; the one the next row chains from is the original.
+        chosen, prev = next(
+            ((r, p) for r, p in matches if self._is_confirmed(index, r)),
+            matches[0] if matches else (self._pick(index, group), prevs[0]),
+        )
         seq = chosen.row.seq
         for extra in group:
             if extra is not chosen:
-                self._add(
-                    FindingKind.INSERTED,
-                    seq,
-                    "a second row for a seq already on the chain",
-                    extra.row,
-                )
+                reason = "a second row for a seq already on the chain"
+                self._add(FindingKind.INSERTED, seq, reason, extra.row)
         self.out.chain[seq] = chosen.row
         self.accepted_prev[seq] = prev
         if not self._hash_matches(chosen.row):
-            self._add(
-                FindingKind.MODIFIED,
-                seq,
-                "event hash does not match the stored content",
-                chosen.row,
-            )
-        if not on_chain:
-            self._classify_off_chain(index, chosen, gap=gap)
-        return chosen
+            reason = "event hash does not match the stored content"
+            self._add(FindingKind.MODIFIED, seq, reason, chosen.row)
+        if matches:
+            return (chosen.row.link,)
+        recomputed = chosen.link_from(prev)
+        self._classify_off_chain(index, chosen, recomputed, gap=gap)
+        return chosen.row.link, recomputed
 
-    def _classify_off_chain(self, index: int, r: _Row, *, gap: bool) -> None:
+    def _classify_off_chain(self, index: int, r: _Row, recomputed: bytes, *, gap: bool) -> None:
         seq = r.row.seq
         origin = self._find_origin(r)
         if origin is not None and origin[0] == seq:
@@ -157,7 +163,7 @@ class _Walker:
         elif gap:
             reason = "the preceding row is missing, so this row cannot be checked"
             self._add(FindingKind.UNVERIFIED, seq, reason, r.row)
-        elif seq <= self.committed_head or self._is_confirmed(index, r):
+        elif seq <= self.committed_head or self._is_confirmed(index, r, recomputed):
             reason = f"row no longer reproduces its link: edited, or the link at seq {seq - 1} was"
             self._add(FindingKind.MODIFIED, seq, reason, r.row)
         else:
@@ -168,13 +174,15 @@ class _Walker:
         # With no candidate on the chain, the one the next row chains from is the original.
         return next((r for r in group if self._is_confirmed(index, r)), group[0])
 
-    def _is_confirmed(self, index: int, r: _Row) -> bool:
+    def _is_confirmed(self, index: int, r: _Row, recomputed: bytes | None = None) -> bool:
+        """Whether the next row chains from this row's stored (or recomputed) link."""
         if index + 1 >= len(self.groups):
             return False
         following = self.groups[index + 1]
         if following[0].row.seq != r.row.seq + 1:
             return False
-        return any(n.link_from(r.row.link) == n.row.link for n in following)
+        links = (r.row.link,) if recomputed is None else (r.row.link, recomputed)
+        return any(n.link_from(link) == n.row.link for n in following for link in links)
 
     def _find_origin(self, r: _Row) -> tuple[int, bytes] | None:
         """Find (original seq, predecessor link) that reproduce the row's stored link."""
