@@ -88,7 +88,9 @@ def test_empty_root_is_sha256_of_nothing_and_single_leaf_is_its_leaf_hash() -> N
 
 
 @pytest.mark.parametrize(("index", "size", "path"), CT_INCLUSION)
-def test_inclusion_proofs_match_the_reference_vectors(index: int, size: int, path: list[str]) -> None:
+def test_inclusion_proofs_match_the_reference_vectors(
+    index: int, size: int, path: list[str]
+) -> None:
     """QBT-11.4(a), GEN-23: audit paths are byte-for-byte those of RFC 6962 logs."""
     proof = inclusion_proof(CT_LEAVES[:size], index)
     assert [p.hex() for p in proof] == path
@@ -97,7 +99,9 @@ def test_inclusion_proofs_match_the_reference_vectors(index: int, size: int, pat
 
 
 @pytest.mark.parametrize(("old", "new", "path"), CT_CONSISTENCY)
-def test_consistency_proofs_match_the_reference_vectors(old: int, new: int, path: list[str]) -> None:
+def test_consistency_proofs_match_the_reference_vectors(
+    old: int, new: int, path: list[str]
+) -> None:
     """QBT-11.4(a), GEN-23: a sealed tree is provably a prefix of a later one."""
     proof = consistency_proof(CT_LEAVES[:new], old)
     assert [p.hex() for p in proof] == path

@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -134,7 +135,12 @@ def test_any_other_edited_column_is_pinned_to_its_row(
     rows: list[StoredRow], seals: list[Seal], keys: dict[str, bytes], column: str
 ) -> None:
     """QBT-11.4(a): the id, hash and link columns are covered as well as the content."""
-    value = {"event_id": "ev-x", "event_hash": content_hash(b"x"), "link": bytes(32)}[column]
+    values: dict[str, Any] = {
+        "event_id": "ev-x",
+        "event_hash": content_hash(b"x"),
+        "link": bytes(32),
+    }
+    value = values[column]
     rows[6] = dataclasses.replace(rows[6], **{column: value})
     report = verify(rows, seals, keys)
     modified, deleted, inserted, _ = lists(report)
@@ -282,8 +288,7 @@ def test_report_json_and_summary_are_ready_for_the_cli(
     data = json.loads(json.dumps(report.to_json()))
     assert data["ok"] is False
     assert data["deleted"] == [4]
-    assert data["findings"][0] == {
-        "kind": "deleted", "seq": 4, "event_id": None, "reason": "seq is missing between stored rows"
-    }  # fmt: skip
+    reason = "seq is missing between stored rows"
+    assert data["findings"][0] == {"kind": "deleted", "seq": 4, "event_id": None, "reason": reason}
     assert data["bad_seals"][0]["reasons"] == ["1 sealed rows missing"]
     assert report.summary().startswith("acme: TAMPERING DETECTED: 9 rows, 2 seals")

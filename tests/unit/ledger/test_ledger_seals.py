@@ -61,7 +61,7 @@ def test_seal_signed_by_the_tenant_key_verifies(keypair: tuple[bytes, bytes]) ->
      ("key_id", "0123456789abcdef"), ("signature", bytes(64))],
 )  # fmt: skip
 def test_changing_any_seal_field_breaks_the_signature(
-    keypair: tuple[bytes, bytes], field: str, value: object
+    keypair: tuple[bytes, bytes], field: str, value: Any
 ) -> None:
     """QBT-11.4(a), GEN-23: every field is covered by the signature."""
     private_pem, public_pem = keypair
@@ -143,7 +143,7 @@ def test_format_timestamp_gives_the_utc_z_form() -> None:
     assert format_timestamp(moment) == "2026-03-01T08:00:00Z"
     assert format_timestamp(datetime(2026, 3, 1, 8, 0, 0, 5, tzinfo=UTC)).endswith(".000005Z")
     with pytest.raises(InvalidInput):
-        format_timestamp(datetime(2026, 3, 1))  # noqa: DTZ001 - the point of the test
+        format_timestamp(datetime(2026, 3, 1))
 
 
 def test_key_id_is_16_hex_of_sha256_of_the_raw_public_key(keypair: tuple[bytes, bytes]) -> None:
@@ -165,7 +165,9 @@ def test_key_files_are_written_owner_only_and_not_overwritten(tmp_path: Path) ->
     save_pem(private_path, private_pem)
     save_pem(public_path, public_pem)
     assert stat.S_IMODE(private_path.stat().st_mode) == 0o600
-    assert key_id(load_public_key(public_path)) == key_id(load_private_key(private_path).public_key())
+    assert key_id(load_public_key(public_path)) == key_id(
+        load_private_key(private_path).public_key()
+    )
     with pytest.raises(FileExistsError):
         save_pem(private_path, b"other")
     private_path.chmod(0o644)
