@@ -131,10 +131,9 @@ class _Walker:
         matches = [(r, p) for p in prevs for r in group if r.link_from(p) == r.row.link]
         # Two rows can both chain from the predecessor if an attacker computed a link
         # for a duplicate; the one the next row chains from is the original.
-        chosen, prev = next(
-            ((r, p) for r, p in matches if self._is_confirmed(index, r)),
-            matches[0] if matches else (self._pick(index, group), prevs[0]),
-        )
+        if len(matches) > 1:
+            matches.sort(key=lambda match: not self._is_confirmed(index, match[0]))
+        chosen, prev = matches[0] if matches else (self._pick(index, group), prevs[0])
         seq = chosen.row.seq
         for extra in group:
             if extra is not chosen:
