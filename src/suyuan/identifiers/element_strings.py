@@ -26,8 +26,8 @@ GS = "\x1d"
 
 KIND = "GS1 element string"
 
-# Symbology identifiers whose data is a GS1 element string (GS1 General Specifications 5.1.2).
-_GS1_SYMBOLOGIES = frozenset({"C1", "e0", "d2", "Q3", "J1"})
+GS1_SYMBOLOGIES = frozenset({"C1", "e0", "d2", "Q3", "J1"})
+"""Symbology identifiers (after ``]``) whose data is GS1 element strings (GS1 GenSpecs 5.1.2)."""
 
 # Where the GS1 key carrying a check digit sits inside the value: (start, length).
 _CHECKED_KEYS: dict[str, tuple[int, int]] = {
@@ -230,7 +230,7 @@ def _strip_symbology(text: str) -> str:
     if not text.startswith("]"):
         return text.lstrip(GS)
     code = text[1:3]
-    if code not in _GS1_SYMBOLOGIES:
+    if code not in GS1_SYMBOLOGIES:
         reason = f"symbology identifier ]{code} does not announce GS1 element strings"
         raise InvalidIdentifier(text, reason, kind=KIND)
     return text[3:].lstrip(GS)

@@ -15,6 +15,7 @@ from enum import StrEnum
 from suyuan.errors import InvalidIdentifier
 from suyuan.identifiers.digital_link import DEFAULT_BASE, DigitalLink, encode_value
 from suyuan.identifiers.element_strings import (
+    GS1_SYMBOLOGIES,
     ElementString,
     format_bracketed,
     format_raw,
@@ -173,23 +174,36 @@ def _looks_raw(code: str) -> bool:
 
 
 def _parse_plain(code: str, text: str) -> ParsedCode:
-    if len(code) == 18 and code.isdigit():
-        return ParsedCode(ContainerKey(Sscc.parse(code)), CodeForm.PLAIN)
+    if len(code) == 18 and code.isdigit() and gs1_check_digit(code[:17]) == code[17]:
+        return ParsedCode(ContainerKey(Sscc(code)), CodeForm.PLAIN)
     if _looks_raw(code) or (len(code) == 20 and code.startswith("00") and code.isdigit()):
         return _from_elements(parse_raw(code), text, CodeForm.ELEMENT_STRING_RAW)
     if len(code) < 15:
         raise InvalidIdentifier(text, "is too short for GTIN-14 + serial or SSCC", kind="code")
-    return ParsedCode(UnitKey(Gtin.parse(code[:14]), code[14:]), CodeForm.PLAIN)
+    try:
+        gtin = Gtin.parse(code[:14])
+    except InvalidIdentifier as exc:
+        if len(code) != 18 or not code.isdigit():
+            raise
+        expected = gs1_check_digit(code[:17])
+        reason = f"as an SSCC: wrong check digit {code[17]}, expected {expected}; as GTIN + serial"
+        raise InvalidIdentifier(text, f"{reason}: {exc.reason}", kind="code") from exc
+    return ParsedCode(UnitKey(gtin, code[14:]), CodeForm.PLAIN)
 
 
 def parse_code(text: str, *, known_prefixes: Collection[str] | None = None) -> ParsedCode:
     """Detect the form of a printed code and return its canonical key.
 
+    A leading non-GS1 symbology identifier (``]Q1``) is dropped; GS1 ones (``]d2``,
+    ``]Q3``…) mark raw element strings.
+
     ``known_prefixes``, if given, restricts trace codes to these enterprise prefixes.
-    Digits starting ``01``, a valid GTIN and a common AI are read as raw element
-    strings, otherwise as GTIN-14 + serial.
+    Bare digits are ambiguous: 18 digits with a valid check digit are an SSCC; ``01``,
+    a valid GTIN and a common AI are raw element strings; else GTIN-14 + serial.
     """
     code = text.strip()
+    if code[:1] == "]" and code[1:3] not in GS1_SYMBOLOGIES:
+        code = code[3:]  # e.g. ]Q1 before a URL: the scanner's tag, not part of the code
     if not code:
         raise InvalidIdentifier(text, "is empty", kind="code")
     head = code[:8].lower()

@@ -33,6 +33,7 @@ PREFIX = IdisPrefix.parse("88.608.8889")
         ("https://t.example.cn/01/06901234567892/21/A7K3", CodeForm.DIGITAL_LINK, UNIT),
         ("https://id.gs1.org/gtin/6901234567892/ser/A7K3?17=261231", CodeForm.DIGITAL_LINK, UNIT),
         ("/01/06901234567892/21/A7K3", CodeForm.DIGITAL_LINK, UNIT),
+        ("]Q1https://t.example.cn/01/06901234567892/21/A7K3", CodeForm.DIGITAL_LINK, UNIT),
         ("(01)06901234567892(21)A7K3", CodeForm.ELEMENT_STRING, UNIT),
         ("]d2010690123456789221A7K3", CodeForm.ELEMENT_STRING_RAW, UNIT),
         ("0106901234567892" + "10L1" + GS + "21A7K3", CodeForm.ELEMENT_STRING_RAW, UNIT),
@@ -72,7 +73,7 @@ def test_known_prefixes_restrict_trace_codes() -> None:
         ("", "is empty"),
         ("(01)06901234567892(10)L1", "identifies neither a unit"),
         ("https://x.cn/01/06901234567892", "identifies neither a unit"),
-        ("106141412345678907", "wrong check digit 7, expected 8"),
+        ("106141412345678907", "as an SSCC: wrong check digit 7, expected 8"),
         ("06901234567893A7K3", "wrong check digit 3, expected 2"),
         ("0690123", "is too short"),
         ("88.608.8889/06901234567892a-1", "serial may contain only 0-9 and A-Z"),
@@ -139,8 +140,8 @@ def test_every_rendered_form_parses_back_to_the_same_unit(
 ) -> None:
     """HW-1, HW-3, QBT-7.1: render → parse_code gives the same key, whatever the form."""
     unit = UnitKey(gtin, serial)
-    if form is CodeForm.PLAIN and gtin.value.startswith("01"):
-        return  # documented ambiguity: "01…" digits may also be raw (01)… data
+    if form is CodeForm.PLAIN and (gtin.value.startswith("01") or serial.isdigit()):
+        return  # documented ambiguity: bare digits may also read as raw (01)… data or an SSCC
     text = render(unit, form, prefix=PREFIX, base_url="https://t.example.cn")
     parsed = parse_code(text)
     assert parsed.key == unit
@@ -164,3 +165,9 @@ def test_bare_digits_that_read_as_raw_data_are_read_as_raw_data() -> None:
     parsed = parse_code(render(plain, CodeForm.PLAIN))
     assert parsed.form is CodeForm.ELEMENT_STRING_RAW
     assert parsed.key == UnitKey(Gtin.parse("10000000000601"), "X")
+
+
+def test_eighteen_digits_are_an_sscc_only_with_a_valid_check_digit() -> None:
+    """HW-1, MIIT-10: 18 bare digits are an SSCC when its check digit holds, else GTIN + serial."""
+    assert parse_code("106141412345678908").key == PALLET
+    assert parse_code("069012345678920001").key == UnitKey(UNIT.gtin, "0001")
