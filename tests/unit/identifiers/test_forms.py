@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -171,3 +173,20 @@ def test_eighteen_digits_are_an_sscc_only_with_a_valid_check_digit() -> None:
     """HW-1, MIIT-10: 18 bare digits are an SSCC when its check digit holds, else GTIN + serial."""
     assert parse_code("106141412345678908").key == PALLET
     assert parse_code("069012345678920001").key == UnitKey(UNIT.gtin, "0001")
+
+
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.text(alphabet="0123456789()/.:%?&=]\x1dAQdhtpsurnepcid", max_size=60),
+        st.sampled_from(
+            ["https://x.cn/", "urn:epc:id:sgtin:", "(01)", "88.608.8889/", "]d2"]
+        ).flatmap(
+            lambda head: st.text(alphabet="0123456789./%()A", max_size=40).map(lambda t: head + t)
+        ),
+    )
+)
+def test_parse_code_only_ever_raises_invalid_identifier(text: str) -> None:
+    """GEN-2: arbitrary scanner input is either a key or an InvalidIdentifier, never a crash."""
+    with contextlib.suppress(InvalidIdentifier):
+        parse_code(text)
