@@ -26,6 +26,7 @@ from suyuan.codes.keys import KeyRing
 from suyuan.codes.renderings import digital_link_url, element_string, idis_code
 from suyuan.codes.serials import CodeBlock, issue_serial_chunks
 from suyuan.identifiers.gs1 import Gtin
+from suyuan.identifiers.idis import IdisPrefix
 
 QR_ERROR_LEVEL = "m"  # 15 % recovery: survives scuffed labels, keeps version low
 
@@ -46,7 +47,9 @@ class Label:
     symbology: Symbology = Symbology.QR
 
 
-def qr_label(base_url: str, gtin: Gtin, serial: str, *, idis_prefix: str | None = None) -> Label:
+def qr_label(
+    base_url: str, gtin: Gtin, serial: str, *, idis_prefix: str | IdisPrefix | None = None
+) -> Label:
     """A QR label whose content is the Digital Link URL; caption is the trace code."""
     caption = idis_code(idis_prefix, gtin, serial) if idis_prefix else element_string(gtin, serial)
     return Label(digital_link_url(base_url, gtin, serial), caption, Symbology.QR)
@@ -64,7 +67,7 @@ def labels_for_block(
     *,
     symbology: Symbology = Symbology.QR,
     resolver_base_url: str = "",
-    idis_prefix: str | None = None,
+    idis_prefix: str | IdisPrefix | None = None,
 ) -> Iterator[Label]:
     """The labels of a block, generated lazily in counter order."""
     for chunk in issue_serial_chunks(keyring, block, chunk_size=4096):

@@ -19,9 +19,11 @@ from suyuan.codes.keys import KeyRing
 from suyuan.codes.renderings import check_base_url, check_idis_prefix
 from suyuan.codes.serials import DEFAULT_CHUNK, SERIAL_LENGTH, CodeBlock, issue_serial_chunks
 from suyuan.errors import InvalidInput
+from suyuan.identifiers.idis import IdisPrefix
 
 Progress = Callable[[int, int], None]  # (codes written, codes in the file)
 U8 = np.ndarray[Any, np.dtype[np.uint8]]
+_CHUNK_BYTES = 4 << 20
 
 
 class PrinterFormat(StrEnum):
@@ -78,15 +80,17 @@ class _Template:
 
     def _with_seq(self, rows: U8, first_seq: int) -> U8:
         seq = np.arange(first_seq, first_seq + rows.shape[0], dtype=np.uint64)
-        keep = np.ones(rows.shape, dtype=bool)
         for j in range(self.seq_width):
-            power = 10 ** (self.seq_width - 1 - j)
-            column = self.seq_offset + j
-            rows[:, column] = (seq // np.uint64(power)) % np.uint64(10) + np.uint64(48)
-            if j < self.seq_width - 1:
-                keep[:, column] = seq >= np.uint64(power)  # drop leading zeros
+            power = np.uint64(10 ** (self.seq_width - 1 - j))
+            rows[:, self.seq_offset + j] = (seq // power) % np.uint64(10) + np.uint64(48)
+        if first_seq >= 10 ** (self.seq_width - 1):
+            return rows.reshape(-1)  # every number has full width: nothing to strip
+        keep = np.ones(rows.shape, dtype=bool)
+        for j in range(self.seq_width - 1):
+            keep[:, self.seq_offset + j] = seq >= np.uint64(10 ** (self.seq_width - 1 - j))
         # Boolean indexing compacts the kept bytes row by row: variable-width numbers, no loop.
-        return rows[keep]
+        compacted: U8 = rows[keep]
+        return compacted
 
 
 def _segments(
@@ -124,15 +128,16 @@ def write_printer_file(
     block: CodeBlock,
     *,
     fmt: PrinterFormat,
-    idis_prefix: str | None = None,
+    idis_prefix: str | IdisPrefix | None = None,
     resolver_base_url: str | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     progress: Progress | None = None,
 ) -> int:
     """Stream the codes of ``block`` to ``out`` in ``fmt``, one per line; return the count.
 
     ``idis`` needs ``idis_prefix``, ``url`` needs ``resolver_base_url``; ``csv`` adds the
     ``idis_code`` and ``url`` columns when they are given. Lines end in ``\\n``, ASCII only.
+    ``chunk_size`` (codes per write) defaults to about 4 MB of text.
     """
     prefix = check_idis_prefix(idis_prefix) if idis_prefix is not None else None
     base = check_base_url(resolver_base_url) if resolver_base_url is not None else None
@@ -143,6 +148,9 @@ def write_printer_file(
     template = _Template.build(
         _segments(fmt, block.gtin.value, prefix, base), seq_width=len(str(max(block.count, 1)))
     )
+    if chunk_size is None:
+        # About 4 MB of text per chunk: 65,536 short lines, fewer long CSV lines.
+        chunk_size = max(1024, min(DEFAULT_CHUNK, _CHUNK_BYTES // template.row.size))
     if fmt is PrinterFormat.CSV:
         out.write(csv_header(has_idis=prefix is not None, has_url=base is not None))
     done = 0

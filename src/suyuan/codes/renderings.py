@@ -1,9 +1,8 @@
 """Printable forms of one unit code: IDIS trace code, GS1 Digital Link URL, GS1 element string.
 
 These single-code functions define the exact text that the bulk printer files produce
-byte for byte (the tests check it). Prefix and base URL are checked here only for what
-would break a line-oriented file or a URL; full identifier parsing lives in
-``suyuan.identifiers``.
+byte for byte (the tests check it). Prefixes are parsed by ``suyuan.identifiers.idis``;
+base URLs are checked here only for what would break a CSV line or a URL.
 """
 
 from __future__ import annotations
@@ -12,19 +11,18 @@ import re
 
 from suyuan.errors import InvalidInput
 from suyuan.identifiers.gs1 import Gtin
+from suyuan.identifiers.idis import IdisPrefix
 
 MAX_TRACE_CODE_LENGTH = 100  # QBT-7.2(c)
-_PREFIX_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-]*")
 _BASE_URL_RE = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?")
 
 
-def check_idis_prefix(prefix: str, *, serial_length: int = 17) -> str:
-    """Return ``prefix`` if a ``prefix/GTIN14SERIAL`` code stays within 100 characters."""
-    if _PREFIX_RE.fullmatch(prefix) is None:
-        raise InvalidInput(f"identifier prefix {prefix!r} may hold only letters, digits, . and -")
-    if len(prefix) + 1 + 14 + serial_length > MAX_TRACE_CODE_LENGTH:
-        raise InvalidInput(f"identifier prefix {prefix!r} makes trace codes exceed 100 characters")
-    return prefix
+def check_idis_prefix(prefix: str | IdisPrefix, *, serial_length: int = 17) -> str:
+    """The prefix text, if it parses (``88.x.y`` or OID) and codes stay within 100 characters."""
+    value = (prefix if isinstance(prefix, IdisPrefix) else IdisPrefix.parse(prefix)).value
+    if len(value) + 1 + 14 + serial_length > MAX_TRACE_CODE_LENGTH:
+        raise InvalidInput(f"identifier prefix {value!r} makes trace codes exceed 100 characters")
+    return value
 
 
 def check_base_url(url: str) -> str:
@@ -35,7 +33,7 @@ def check_base_url(url: str) -> str:
     return base
 
 
-def idis_code(prefix: str, gtin: Gtin, serial: str) -> str:
+def idis_code(prefix: str | IdisPrefix, gtin: Gtin, serial: str) -> str:
     """The industrial-internet trace code ``prefix/GTIN14SERIAL`` (QBT-7.2)."""
     return f"{check_idis_prefix(prefix, serial_length=len(serial))}/{gtin.value}{serial}"
 
