@@ -264,7 +264,13 @@ _CPI_ESCAPES: Final = frozenset(
 
 
 def _check_digit(digits: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    # GS1 mod-10: weight 3 on the rightmost digit, then alternating 1 and 3.
+    if digits.isascii():  # byte sums avoid one int() per digit
+        raw = digits.encode()
+        odd, even = raw[-1::-2], raw[-2::-2]
+        total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
+    else:  # other Unicode decimal digits, which the reference's "\d" also accepts
+        total = 3 * sum(map(int, digits[-1::-2])) + sum(map(int, digits[-2::-2]))
     return str(-total % 10)
 
 
@@ -610,14 +616,22 @@ _RENAMED: Final = {
 _DROPPED_KEYS: Final = frozenset({"#text", "rdfs:comment", "comment"})
 
 
+@lru_cache(maxsize=256)
+def _namespace_maps(pairs: tuple[tuple[str, str], ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """Prefix -> "{uri}" for names and prefix -> uri (braces dropped) for values."""
+    return (
+        {prefix: "{" + uri + "}" for prefix, uri in pairs},
+        {prefix: uri.replace("{", "").replace("}", "") for prefix, uri in pairs},
+    )
+
+
 class _TreeBuilder:
     """Turns the JSON event into the reference's element tree (XML-like names and nesting)."""
 
     __slots__ = ("_key_ns", "_suffixes", "_value_ns", "expanded", "missed")
 
     def __init__(self, namespaces: Mapping[str, str], expanded: set[str]) -> None:
-        self._key_ns = {prefix: "{" + uri + "}" for prefix, uri in namespaces.items()}
-        self._value_ns = {p: u.replace("{", "").replace("}", "") for p, u in namespaces.items()}
+        self._key_ns, self._value_ns = _namespace_maps(tuple(namespaces.items()))
         self.expanded = expanded
         self._suffixes = _suffix_index(frozenset(expanded)) if expanded else {}
         self.missed: set[str] = set()
@@ -820,22 +834,173 @@ def _generic(kids: Iterable[Node]) -> str:
     return "".join(parts)
 
 
+_TOP: Final = {name: (rank, sub, is_time) for rank, (name, sub, is_time) in enumerate(_EVENT_ORDER)}
+_SKIPPED_KEYS: Final = _NOT_HASHED | _DROPPED_KEYS
+_LEAF_FIELDS: Final = frozenset(
+    {"eventTimeZoneOffset", "certificationInfo", "parentID", "action", "transformationID",
+     "bizStep", "disposition"}
+)  # fmt: skip
+_EPC_FIELDS: Final = frozenset({"epcList", "inputEPCList", "outputEPCList", "childEPCs"})
+_QUANTITY_FIELDS: Final = frozenset(
+    {"quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"}
+)
+_QUANTITY_KEYS: Final = ("epcClass", "quantity", "uom")
+_PAIR_VALUE_OF: Final = {
+    "bizTransactionList": "bizTransaction",
+    "sourceList": "source",
+    "destinationList": "destination",
+}
+
+
+class _FlatEvent:
+    """Pre-hash of a well-formed event, field by field, without the generic element tree.
+
+    Each method returns None when a value has an unusual shape; that field then goes through
+    the element tree, which reproduces the reference in every case.
+    """
+
+    __slots__ = ("_b", "ordered", "rest")
+
+    def __init__(self, builder: _TreeBuilder) -> None:
+        self._b = builder
+        self.ordered: dict[int, list[str]] = {}
+        self.rest: list[str] = []
+
+    def _canon(self, value: Any) -> str:
+        text = self._b._text(value).strip()
+        return _canonical_value(text) if text else ""
+
+    def add(self, key: str, value: Any) -> None:
+        """Render one top-level field into the ordered part or the trailing sorted part."""
+        done = False
+        if isinstance(value, str | int | float) and key in _LEAF_FIELDS:
+            text = self._canon(value)
+            if text:
+                self.ordered.setdefault(_TOP[key][0], []).append(f"{key}={text}")
+            done = True
+        elif key == "eventTime" and isinstance(value, str):
+            text = self._b._text(value).strip()
+            if text:
+                self.ordered.setdefault(0, []).append("eventTime=" + _canonical_time(text))
+            done = True
+        elif isinstance(value, list):
+            done = self._list(key, value)
+        elif key in ("readPoint", "bizLocation") and isinstance(value, dict):
+            done = self._location(key, value)
+        if not done:
+            self._tree(key, value)
+
+    def _list(self, key: str, values: list[Any]) -> bool:
+        if key in _EPC_FIELDS:
+            if not all(isinstance(v, str) for v in values):
+                return False
+            epcs = sorted("epc=" + t for t in map(self._canon, values) if t)
+            if epcs:
+                self.ordered.setdefault(_TOP[key][0], []).append(key + "".join(epcs))
+            return True
+        if key in _QUANTITY_FIELDS:
+            return self._quantities(key, values)
+        value_key = _PAIR_VALUE_OF.get(key)
+        if value_key is None or not all(
+            isinstance(v, dict) and v.keys() == {"type", value_key} for v in values
+        ):
+            return False
+        pairs = []
+        for item in values:
+            kind, value = self._canon(item["type"]), self._canon(item[value_key])
+            pairs.append(
+                ("type=" + kind if kind else "type")
+                + (f"{value_key}={value}" if value else value_key)
+            )
+        if pairs:
+            pairs.sort()
+            self.rest.append(key + "".join(pairs))
+        return True
+
+    def _quantities(self, key: str, values: list[Any]) -> bool:
+        elements = []
+        for item in values:
+            if not isinstance(item, dict) or not item or not set(_QUANTITY_KEYS).issuperset(item):
+                return False
+            parts = [
+                f"{k}={t}"
+                for k in _QUANTITY_KEYS
+                if k in item
+                for t in (self._canon(item[k]),)
+                if t
+            ]
+            if parts:
+                elements.append("quantityElement" + "".join(parts))
+        if elements:
+            elements.sort()
+            self.ordered.setdefault(_TOP[key][0], []).append(key + "".join(elements))
+        return True
+
+    def _location(self, key: str, value: dict[str, Any]) -> bool:
+        if value.keys() != {"id"} or not isinstance(value["id"], str):
+            return False
+        text = self._canon(value["id"])
+        if text:
+            self.ordered.setdefault(_TOP[key][0], []).append(f"{key}id={text}")
+        return True
+
+    def _tree(self, key: str, value: Any) -> None:
+        by_name: dict[str, list[Node]] = {}
+        for kid in self._b.children({key: value}):
+            by_name.setdefault(kid[0], []).append(kid)
+        for name, kids in by_name.items():
+            entry = _TOP.get(name)
+            if entry:
+                rank, sub, is_time = entry
+                texts = [t for t in (_element(kid, sub, is_time) for kid in kids) if t]
+                self.ordered.setdefault(rank, []).extend(texts)
+                kids = [kid for kid in kids if kid[2]]  # partly consumed: the rest trails
+            if name not in _NOT_HASHED:
+                self.rest.extend(_generic((kid,)) for kid in kids)
+
+    def prehash(self, head: str) -> str:
+        """Join the parts: algorithm order first, then everything else sorted."""
+        ordered = "".join("".join(sorted(self.ordered[rank])) for rank in sorted(self.ordered))
+        if len(self.rest) > 1:
+            self.rest.sort()
+        return head + ordered + "".join(self.rest)
+
+
+def _is_flat(event: Mapping[str, Any]) -> bool:
+    # Field-by-field rendering is exact when the top level has an eventTime/action element (so
+    # the reference takes no top-level extensions) and no element named like a pair value.
+    has_anchor = isinstance(event.get("eventTime"), str) or isinstance(event.get("action"), str)
+    return has_anchor and _PAIR_VALUES.isdisjoint(event)
+
+
+def _prehash_via_tree(builder: _TreeBuilder, event: Mapping[str, Any], head: str) -> str:
+    kids = builder.children(event)
+    body = _ordered(kids, _EVENT_ORDER)
+    return head + body + _generic(kid for kid in kids if kid[0] not in _NOT_HASHED)
+
+
 def prehash_string(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> str:
     """The pre-hash string of one JSON-binding event (``namespaces``: prefix -> URI)."""
     if not isinstance(event, Mapping):
         raise EventHashError("an EPCIS event must be a JSON object")
     expanded = _vocabulary_expansions(event)
+    kind = event.get("type")
+    head = "eventType=" + (kind if isinstance(kind, str) else "")
     builder = _TreeBuilder(namespaces or {}, expanded)
-    kids = builder.children(event)
+    if _is_flat(event):
+        flat = _FlatEvent(builder)
+        for key, value in event.items():
+            if key not in _SKIPPED_KEYS and not key.startswith("@xmlns"):
+                flat.add(key, value)
+        result = flat.prehash(head)
+    else:
+        result = _prehash_via_tree(builder, event, head)
     if builder.missed:
         # CBV/GS1 URIs outside the vocabulary fields also feed the bare-word rule; rare enough
         # to pay for a second pass instead of a pre-scan of every event.
         builder = _TreeBuilder(namespaces or {}, expanded | builder.missed)
-        kids = builder.children(event)
-    kind = event.get("type")
-    head = "eventType=" + (kind if isinstance(kind, str) else "")
-    body = _ordered(kids, _EVENT_ORDER)
-    return head + body + _generic(kid for kid in kids if kid[0] not in _NOT_HASHED)
+        result = _prehash_via_tree(builder, event, head)
+    return result
 
 
 def event_hash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> str:
