@@ -10,8 +10,13 @@ from suyuan.domain.profiles import UnknownCategory, get_profile, judge
 
 BAIJIU = get_profile("baijiu")
 # At 50 % vol the factor to 100 % vol is exactly 2, so boundaries stay exact.
-CLEAN = {"alcohol_content": "50", "methanol": "0.1 g/L", "lead": "0.1 mg/kg",
-         "cyanide": "1 mg/L", "grade": "一级"}
+CLEAN = {
+    "alcohol_content": "50",
+    "methanol": "0.1 g/L",
+    "lead": "0.1 mg/kg",
+    "cyanide": "1 mg/L",
+    "grade": "一级",
+}
 LABEL = {"alcohol_content": "50"}
 
 
@@ -54,7 +59,9 @@ def test_cyanide_limit_per_gb_2757(cyanide: str, passes: bool) -> None:
     assert ("cyanide" not in _analytes("grain", cyanide=cyanide)) is passes
 
 
-@pytest.mark.parametrize(("lead", "passes"), [("0.5", True), ("0.5001", False), ("0.0005 g/kg", True)])
+@pytest.mark.parametrize(
+    ("lead", "passes"), [("0.5", True), ("0.5001", False), ("0.0005 g/kg", True)]
+)
 def test_lead_limit_per_gb_2762(lead: str, passes: bool) -> None:
     """GB 2762-2017: lead ≤ 0.5 mg/kg for distilled spirits (no alcohol scaling)."""
     assert ("lead" not in _analytes("grain", lead=lead)) is passes
@@ -89,7 +96,10 @@ def test_missing_results_and_label_fail_rather_than_pass() -> None:
     """GEN-10: untested is not conforming."""
     verdict = judge(BAIJIU, "grain", {"alcohol_content": "50", "grade": "优级"}, {})
     assert {f.analyte for f in verdict.failures} == {
-        "methanol", "cyanide", "lead", "alcohol_content"
+        "methanol",
+        "cyanide",
+        "lead",
+        "alcohol_content",
     }
     assert "no result" in verdict.failures[0].message
 
@@ -110,9 +120,12 @@ def test_unreadable_result_is_a_failure() -> None:
 
 def test_validated_record_values_are_accepted() -> None:
     """Results may be a validated T5.2 record's fields (Decimal and quantity values)."""
-    results = {"alcohol_content": Decimal("50"), "methanol": {"value": Decimal("0.3"), "unit": "g/L"},
-               "lead": {"value": Decimal("0.5"), "unit": "mg/kg"},
-               "cyanide": {"value": Decimal(4), "unit": "mg/L"}}
+    results = {
+        "alcohol_content": Decimal("50"),
+        "methanol": {"value": Decimal("0.3"), "unit": "g/L"},
+        "lead": {"value": Decimal("0.5"), "unit": "mg/kg"},
+        "cyanide": {"value": Decimal(4), "unit": "mg/L"},
+    }
     assert judge(BAIJIU, "grain", results, {"alcohol_content": Decimal(50)}).passed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta, timezone
 from decimal import Decimal
 
@@ -17,11 +18,16 @@ from suyuan.errors import InvalidInput, NotFound
 
 BAIJIU = get_profile("baijiu")
 CHINA = timezone(timedelta(hours=8))
-QUALITY = {"alcohol_content": "52", "quantity": "1000", "methanol": "0.2", "lead": "0.05",
-           "cyanide": "1.0"}
+QUALITY = {
+    "alcohol_content": "52",
+    "quantity": "1000",
+    "methanol": "0.2",
+    "lead": "0.05",
+    "cyanide": "1.0",
+}
 
 
-def _messages(record_type: str, data: dict[str, object]) -> list[str]:
+def _messages(record_type: str, data: Mapping[str, object]) -> list[str]:
     with pytest.raises(InvalidRecord) as caught:
         validate_record(BAIJIU, record_type, data)
     return [e.message for e in caught.value.errors]
@@ -70,10 +76,19 @@ def test_all_errors_of_a_record_are_reported_at_once() -> None:
 
 def test_csv_strings_are_coerced_to_typed_values() -> None:
     """QBT-8.1: spreadsheet text becomes Decimal, quantity, int, date and UTC instant."""
-    record = validate_record(BAIJIU, "T5.2", {
-        **QUALITY, "alcohol_content": " 52.5 ", "quantity": "1,000".replace(",", "") + " 公斤",
-        "methanol": "0.25 g/l", "lead": "0.05mg/kg", "test_time": "2024-03-01 08:30",
-    }, tz=CHINA)
+    record = validate_record(
+        BAIJIU,
+        "T5.2",
+        {
+            **QUALITY,
+            "alcohol_content": " 52.5 ",
+            "quantity": "1,000".replace(",", "") + " 公斤",
+            "methanol": "0.25 g/l",
+            "lead": "0.05mg/kg",
+            "test_time": "2024-03-01 08:30",
+        },
+        tz=CHINA,
+    )
     assert record.fields["alcohol_content"] == Decimal("52.5")
     assert record.fields["quantity"] == {"value": Decimal(1000), "unit": "kg"}
     assert record.fields["methanol"] == {"value": Decimal("0.25"), "unit": "g/L"}
@@ -89,19 +104,30 @@ def test_csv_strings_are_coerced_to_typed_values() -> None:
 )
 def test_dates_in_common_spellings_normalise_to_iso_8601(text: str) -> None:
     """QBT-T15.5 interpretation: the draft writes 2019—10—17; store ISO 8601."""
-    record = validate_record(BAIJIU, "T3.3", {
-        "process_step": "蒸馏", "clearance_time": "2024-01-02T10:00:00+08:00",
-        "clearance_responsible": "P-1", "production_date": text,
-    })
+    record = validate_record(
+        BAIJIU,
+        "T3.3",
+        {
+            "process_step": "蒸馏",
+            "clearance_time": "2024-01-02T10:00:00+08:00",
+            "clearance_responsible": "P-1",
+            "production_date": text,
+        },
+    )
     assert record.fields["production_date"] == "2019-10-17"
 
 
 def test_bad_dates_and_naive_times_are_rejected() -> None:
     """Gap 9: ISO 8601 timestamps with timezone."""
-    assert _messages("T3.3", {
-        "process_step": "蒸馏", "clearance_time": "2024-01-02 10:00",
-        "clearance_responsible": "P-1", "production_date": "2019-02-30",
-    }) == [
+    assert _messages(
+        "T3.3",
+        {
+            "process_step": "蒸馏",
+            "clearance_time": "2024-01-02 10:00",
+            "clearance_responsible": "P-1",
+            "production_date": "2019-02-30",
+        },
+    ) == [
         "T3 production date: must be a date (YYYY-MM-DD)",
         "T3 clearance time: must be a date and time with a timezone offset",
     ]
@@ -115,7 +141,9 @@ def test_quantity_unit_is_checked_and_converted_for_range() -> None:
     assert _messages("T5.2", {**QUALITY, "methanol": "-1 mg/L"}) == [
         "T5 methanol: must be a quantity of at least 0 (g/L)"
     ]
-    record = validate_record(BAIJIU, "T5.2", {**QUALITY, "methanol": {"value": 300, "unit": "mg/L"}})
+    record = validate_record(
+        BAIJIU, "T5.2", {**QUALITY, "methanol": {"value": 300, "unit": "mg/L"}}
+    )
     assert record.fields["methanol"] == {"value": Decimal(300), "unit": "mg/L"}
 
 
@@ -135,10 +163,18 @@ def test_text_fields_refuse_control_characters_and_overlong_codes() -> None:
 
 def test_lists_booleans_enums_and_files() -> None:
     """QBT-T13.3, QBT-T9.1, QBT-T10.5, QBT-T1.1 field types."""
-    sale = validate_record(BAIJIU, "store_sale", {
-        "store_id": "S1", "store_name": "旗舰店", "sale_time": "2024-05-01T12:00:00Z",
-        "unit_codes": "88.1/A; 88.1/B；88.1/C", "quantity": "3", "price": "399.00",
-    })
+    sale = validate_record(
+        BAIJIU,
+        "store_sale",
+        {
+            "store_id": "S1",
+            "store_name": "旗舰店",
+            "sale_time": "2024-05-01T12:00:00Z",
+            "unit_codes": "88.1/A; 88.1/B；88.1/C",
+            "quantity": "3",
+            "price": "399.00",
+        },
+    )
     assert sale.fields["unit_codes"] == ["88.1/A", "88.1/B", "88.1/C"]
     assert sale.fields["quantity"] == 3
     person = validate_record(BAIJIU, "personnel", {"name": "张三", "on_shift": "是"})
@@ -146,18 +182,31 @@ def test_lists_booleans_enums_and_files() -> None:
     assert _messages("personnel", {"name": "张三", "on_shift": "maybe"}) == [
         "T9 on shift: must be true or false"
     ]
-    moved = validate_record(BAIJIU, "T10.5", {
-        "product_name": "x", "batch_number": "203", "direction": "Inbound",
-        "movement_time": "2024-05-01T12:00:00+08:00", "quantity": 6,
-    })
+    moved = validate_record(
+        BAIJIU,
+        "T10.5",
+        {
+            "product_name": "x",
+            "batch_number": "203",
+            "direction": "Inbound",
+            "movement_time": "2024-05-01T12:00:00+08:00",
+            "quantity": 6,
+        },
+    )
     assert moved.fields["direction"] == "inbound"
-    material = validate_record(BAIJIU, "raw_material", {
-        "material_name": "高粱",
-        "accompanying_inspection_report": {"uri": "https://x/r.pdf", "sha256": "a" * 64},
-    })
+    material = validate_record(
+        BAIJIU,
+        "raw_material",
+        {
+            "material_name": "高粱",
+            "accompanying_inspection_report": {"uri": "https://x/r.pdf", "sha256": "a" * 64},
+        },
+    )
     assert material.fields["accompanying_inspection_report"]["sha256"] == "a" * 64
-    assert _messages("raw_material", {"material_name": "高粱",
-                                      "accompanying_inspection_report": {"name": "r.pdf"}}) == [
+    assert _messages(
+        "raw_material",
+        {"material_name": "高粱", "accompanying_inspection_report": {"name": "r.pdf"}},
+    ) == [
         "T1 accompanying inspection report: must be a file reference"
         " (a URI or sha256, or a mapping with uri/sha256)"
     ]

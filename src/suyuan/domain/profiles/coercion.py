@@ -25,8 +25,8 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 _QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(.*)$")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# XML 1.0 cannot carry most C0 controls, so they are refused everywhere.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# XML 1.0 cannot carry most C0 controls nor U+FFFE/U+FFFF, so they are refused everywhere.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _LIST_SEPARATORS = re.compile(r"[;；\n]")
 _FILE_KEYS = frozenset({"uri", "sha256", "name", "media_type"})
 _TRUE = frozenset({"true", "yes", "y", "1", "是", "有"})
@@ -67,7 +67,7 @@ def _text(field: Field, raw: object, tz: tzinfo | None) -> str:
     if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal | float):
         raise Rejected("type", "must be text")
     text = str(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         raise Rejected("type", "must not contain control characters")
     if field.type is not FieldType.TEXT and "\n" in text:
         raise Rejected("type", "must be a single line")

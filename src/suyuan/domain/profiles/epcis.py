@@ -114,8 +114,9 @@ def record_from_epcis(ext: Mapping[str, Any], profile: Profile | None = None) ->
     data = dict(fields)
     for declared in record_type.fields:
         # XML → JSON cannot tell a one-item list from a scalar; the profile can.
-        if declared.type is FieldType.LIST and isinstance(data.get(declared.name), str):
-            data[declared.name] = [data[declared.name]]
+        value = data.get(declared.name)
+        if declared.type is FieldType.LIST and value is not None and not isinstance(value, list):
+            data[declared.name] = [value]
     return validate_record(profile, record_type.id, data)
 
 

@@ -9,7 +9,13 @@ from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
 
-from suyuan.domain.profiles.coercion import FieldValue, Rejected, coerce_value, is_blank
+from suyuan.domain.profiles.coercion import (
+    CONTROL_CHARACTERS,
+    FieldValue,
+    Rejected,
+    coerce_value,
+    is_blank,
+)
 from suyuan.domain.profiles.errors import FieldError, InvalidRecord
 from suyuan.domain.profiles.model import Field, Profile, RecordType
 
@@ -152,6 +158,6 @@ def _extra_problem(
     if raw is not None and (isinstance(raw, bool) or not isinstance(raw, str | int | Decimal)):
         return "type", f"{prefix}: extra field values must be text or numbers"
     text = str(raw) if raw is not None else ""
-    if "\x00" in text or re.search(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+    if CONTROL_CHARACTERS.search(text):
         return "type", f"{prefix}: must not contain control characters"
     return None
