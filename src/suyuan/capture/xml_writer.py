@@ -180,7 +180,14 @@ def event_element(
     order = FIELD_ORDER[kind]
     for name in order:
         if name in event:
-            _standard(elem, name, event[name], names)
+            try:
+                _standard(elem, name, event[name], names)
+            except (AttributeError, TypeError) as exc:
+                raise DocumentError(
+                    f"event {index}: {name} has the wrong shape for XML ({exc})",
+                    rule="type",
+                    index=index,
+                ) from exc
     for key, value in event.items():
         if key not in order and key != "type":
             _extension(elem, key, value, names)
