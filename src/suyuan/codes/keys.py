@@ -30,6 +30,7 @@ _INFO_FEISTEL = b"suyuan/codes/v1/feistel"
 _INFO_TAG = b"suyuan/codes/v1/tag"
 _ROUND_DOMAIN = 0x46  # "F": first byte of every round-function block
 _TWEAK_DOMAIN = 0x57  # "W": first byte of the per-GTIN tweak block
+_TAG_DOMAIN = 0x54  # "T": first byte of every tag block (tag key)
 _TWEAK_CACHE_LIMIT = 4096
 
 
@@ -67,6 +68,7 @@ class KeyMaterial:
         "_feistel_key",
         "_local",
         "_lock",
+        "_prefixes",
         "_tables",
         "_tag_key",
         "_tweaks",
@@ -83,6 +85,7 @@ class KeyMaterial:
         self._tables: np.ndarray[Any, np.dtype[np.uint32]] | None = None
         self._views: tuple[memoryview, ...] = ()
         self._tweaks: dict[int, int] = {}
+        self._prefixes: dict[int, bytes] = {}
 
     def __repr__(self) -> str:
         return f"KeyMaterial(key_id={self.key_id})"
@@ -110,7 +113,7 @@ class KeyMaterial:
         tables = self._tables
         if tables is None:
             with self._lock:
-                if self._tables is None:
+                if self._tables is None:  # pragma: no branch - lost race: already built
                     built = self._build_tables()
                     self._views = tuple(memoryview(row) for row in built)
                     self._tables = built
@@ -143,6 +146,17 @@ class KeyMaterial:
                 top = out[:, :4].copy().view(">u4").ravel()
                 tables[i, start : start + step] = top >> (32 - HALF_BITS)
         return tables
+
+    def tag_prefix(self, gtin: int, level_byte: int) -> bytes:
+        """The first 9 bytes of every tag block for one GTIN and level (cached, bounded)."""
+        key = (gtin << 8) | level_byte
+        found = self._prefixes.get(key)
+        if found is None:
+            found = ((_TAG_DOMAIN << 64) | (self.key_id << 56) | key).to_bytes(9, "big")
+            if len(self._prefixes) >= _TWEAK_CACHE_LIMIT:
+                self._prefixes.clear()
+            self._prefixes[key] = found
+        return found
 
     def tweak(self, gtin: int) -> int:
         """A 40-bit per-GTIN value XORed into the counter, so GTINs do not share bodies."""

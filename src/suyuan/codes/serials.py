@@ -35,7 +35,6 @@ COUNTER_LIMIT = 1 << COUNTER_BITS
 DEFAULT_CHUNK = 65_536
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
-_TAG_DOMAIN = 0x54  # "T"
 _ALPHA = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
 _SHIFTS = np.arange(35, -1, -5, dtype=np.uint64)  # eight 5-bit groups of a 40-bit value
 U8 = np.ndarray[Any, np.dtype[np.uint8]]
@@ -102,13 +101,13 @@ def encode_base32_40(values: U64) -> U8:
 
 
 def compute_tags(material: KeyMaterial, gtin: int, level_byte: int, bodies: U64) -> U64:
-    """The 40-bit tags of many bodies under one key, GTIN and level: one AES-ECB call."""
+    """The 40-bit tags of many bodies under one key, GTIN and level: one AES-ECB call.
+
+    Block: [0x54, key id, GTIN (6 bytes), level, body (5 bytes), 0, 0], all big-endian.
+    """
     n = bodies.size
     blocks = np.zeros((n, 16), dtype=np.uint8)
-    prefix = ((_TAG_DOMAIN << 64) | (material.key_id << 56) | (gtin << 8) | level_byte).to_bytes(
-        9, "big"
-    )
-    blocks[:, :9] = np.frombuffer(prefix, dtype=np.uint8)
+    blocks[:, :9] = np.frombuffer(material.tag_prefix(gtin, level_byte), dtype=np.uint8)
     blocks[:, 9:14] = bodies.astype(">u8").view(np.uint8).reshape(n, 8)[:, 3:]
     out = np.frombuffer(material.tag_encrypt(blocks.data), dtype=np.uint8).reshape(n, 16)
     wide = np.zeros((n, 8), dtype=np.uint8)
@@ -118,14 +117,8 @@ def compute_tags(material: KeyMaterial, gtin: int, level_byte: int, bodies: U64)
 
 def compute_tag(material: KeyMaterial, gtin: int, level_byte: int, body: int) -> int:
     """Scalar ``compute_tags`` (same block layout, checked equal by the tests)."""
-    block = (
-        (_TAG_DOMAIN << 120)
-        | (material.key_id << 112)
-        | (gtin << 64)
-        | (level_byte << 56)
-        | (body << 16)
-    )
-    return int.from_bytes(material.tag_encrypt(block.to_bytes(16, "big"))[:5], "big")
+    block = material.tag_prefix(gtin, level_byte) + body.to_bytes(5, "big") + b"\0\0"
+    return int.from_bytes(material.tag_encrypt(block)[:5], "big")
 
 
 def encode_serials(material: KeyMaterial, gtin: Gtin, level: CodeLevel, counters: U64) -> U8:

@@ -125,3 +125,31 @@ def test_equality_is_by_value() -> None:
     assert ring != "ring"
     with pytest.raises(TypeError):
         hash(ring)
+
+
+def test_a_failed_save_leaves_the_old_file_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Atomic replace: a crash mid-rotation never leaves a half-written ring."""
+    path = tmp_path / "keys.json"
+    original = keystore.create_keyring(path)
+
+    def fail(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        keystore.rotate(path)
+    monkeypatch.undo()
+    assert keystore.load_keyring(path) == original
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_the_per_gtin_tweak_cache_stays_bounded() -> None:
+    """A resolver fed many GTINs cannot grow the cache without limit; values stay stable."""
+    material = KeyRing.generate().material(0)
+    first = material.tweak(1)
+    for gtin in range(2, 4100):
+        material.tweak(gtin)
+    assert len(material._tweaks) <= 4096
+    assert material.tweak(1) == first
