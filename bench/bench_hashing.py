@@ -31,8 +31,9 @@ def _sgtin(rng: random.Random, item: str = "011111") -> str:
 
 def _when(rng: random.Random) -> tuple[str, str]:
     offset = rng.choice(["+08:00", "+01:00", "-05:00", "+00:00"])
-    millis = rng.randrange(1000)
-    return f"2024-0{rng.randrange(1, 10)}-1{rng.randrange(10)}T0{rng.randrange(10)}:1{rng.randrange(10)}:3{rng.randrange(10)}.{millis:03d}{offset}", offset
+    day, hour = f"2024-0{rng.randrange(1, 10)}-1{rng.randrange(10)}", f"0{rng.randrange(10)}"
+    clock = f"{hour}:1{rng.randrange(10)}:3{rng.randrange(10)}.{rng.randrange(1000):03d}"
+    return f"{day}T{clock}{offset}", offset
 
 
 def _commissioning(rng: random.Random) -> dict[str, Any]:
@@ -72,6 +73,7 @@ def _aggregation(rng: random.Random) -> dict[str, Any]:
 
 def _shipping(rng: random.Random) -> dict[str, Any]:
     time_, offset = _when(rng)
+    po = rng.randrange(10**6)
     return {
         "type": "ObjectEvent",
         "eventTime": time_,
@@ -86,8 +88,8 @@ def _shipping(rng: random.Random) -> dict[str, Any]:
         "disposition": "in_transit",
         "readPoint": {"id": f"urn:epc:id:sgln:{COMPANY}.00003.0"},
         "bizTransactionList": [
-            {"type": "po", "bizTransaction": f"urn:epcglobal:cbv:bt:4012345000009:{rng.randrange(10**6)}"},
-            {"type": "desadv", "bizTransaction": f"https://erp.example.com/desadv/{rng.randrange(10**6)}"},
+            {"type": "po", "bizTransaction": f"urn:epcglobal:cbv:bt:4012345000009:{po}"},
+            {"type": "desadv", "bizTransaction": f"https://erp.example.com/desadv/{po + 1}"},
         ],
         "sourceList": [{"type": "owning_party", "source": f"urn:epc:id:pgln:{COMPANY}.00000"}],
         "destinationList": [{"type": "location", "destination": "urn:epc:id:sgln:9521234.00001.0"}],
