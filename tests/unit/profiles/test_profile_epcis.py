@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from datetime import UTC, timedelta, timezone
 from decimal import Decimal
 from functools import partial
@@ -224,8 +223,3 @@ def test_malformed_or_invalid_extension_is_rejected() -> None:
     }
     with pytest.raises(InvalidRecord, match="G2 result: must be one of"):
         record_from_epcis(bad)
-
-
-def test_alphabet_of_generated_extra_names_is_xml_safe() -> None:
-    """Extra names become element names (sanity check of the generator itself)."""
-    assert set(string.ascii_lowercase) <= set(string.printable)
