@@ -128,26 +128,38 @@ def _expand(value: Any, terms: Mapping[str, str], into: set[str]) -> None:
 def _vocabulary_expansions(event: Mapping[str, Any]) -> set[str]:
     """CBV/GS1 URIs that JSON-LD expansion would produce from the event's vocabulary fields."""
     found: set[str] = set()
-    for key, terms in _VOCAB_FIELDS.items():
-        _expand(event.get(key), terms, found)
-    persistent = event.get("persistentDisposition")
-    if isinstance(persistent, dict):
-        _expand(persistent.get("set"), _DISPOSITIONS, found)
-        _expand(persistent.get("unset"), _DISPOSITIONS, found)
-    for key, terms in _PAIR_TERMS.items():
-        for item in _as_list(event.get(key)):
-            if isinstance(item, dict):
-                _expand(item.get("type"), terms, found)
-    for element in _as_list(event.get("sensorElementList")):
+    for key in _EXPANDING_KEYS.intersection(event):
+        value = event[key]
+        if key in _VOCAB_FIELDS:
+            _expand(value, _VOCAB_FIELDS[key], found)
+        elif key in _PAIR_TERMS:
+            for item in _as_list(value):
+                if isinstance(item, dict):
+                    _expand(item.get("type"), _PAIR_TERMS[key], found)
+        elif isinstance(value, dict):  # persistentDisposition, errorDeclaration
+            for field, terms in _NESTED_TERMS[key].items():
+                _expand(value.get(field), terms, found)
+        elif key == "sensorElementList":
+            _sensor_expansions(value, found)
+    return found
+
+
+def _sensor_expansions(elements: Any, found: set[str]) -> None:
+    for element in _as_list(elements):
         if isinstance(element, dict):
             for report in _as_list(element.get("sensorReport")):
                 if isinstance(report, dict):
                     for key, terms in _SENSOR_TERMS.items():
                         _expand(report.get(key), terms, found)
-    declaration = event.get("errorDeclaration")
-    if isinstance(declaration, dict):
-        _expand(declaration.get("reason"), _ERROR_REASONS, found)
-    return found
+
+
+_NESTED_TERMS: Final = {
+    "persistentDisposition": {"set": _DISPOSITIONS, "unset": _DISPOSITIONS},
+    "errorDeclaration": {"reason": _ERROR_REASONS},
+}
+_EXPANDING_KEYS: Final = frozenset(
+    {*_VOCAB_FIELDS, *_PAIR_TERMS, *_NESTED_TERMS, "sensorElementList"}
+)
 
 
 # Only expansions under these two bases take part in the bare-word rewrite (reference rule).
