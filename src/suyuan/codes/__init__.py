@@ -21,6 +21,7 @@ from suyuan.codes.verification import (
     VerifyReason,
     VerifyResult,
     verify_serial,
+    verify_serial_any_level,
     verify_serials,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "save_keyring",
     "split_sscc",
     "verify_serial",
+    "verify_serial_any_level",
     "verify_serials",
     "write_printer_file",
 ]

@@ -145,11 +145,15 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary_file(
     assert list(tmp_path.iterdir()) == [path]
 
 
-def test_the_per_gtin_tweak_cache_stays_bounded() -> None:
+def test_the_per_gtin_caches_stay_bounded() -> None:
     """A resolver fed many GTINs cannot grow the cache without limit; values stay stable."""
     material = KeyRing.generate().material(0)
     first = material.tweak(1)
+    prefix = material.tag_prefix(1, 1)
     for gtin in range(2, 4100):
         material.tweak(gtin)
+        material.tag_prefix(gtin, 1)
     assert len(material._tweaks) <= 4096
+    assert len(material._prefixes) <= 4096
     assert material.tweak(1) == first
+    assert material.tag_prefix(1, 1) == prefix

@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 
 from suyuan.codes.keys import KeyRing
 from suyuan.codes.serials import ALPHABET, CodeBlock, CodeLevel, issue_serial, issue_serials
-from suyuan.codes.verification import VerifyReason, verify_serial, verify_serials
+from suyuan.codes.verification import (
+    VerifyReason,
+    verify_serial,
+    verify_serial_any_level,
+    verify_serials,
+)
 from suyuan.identifiers.gs1 import Gtin
 
 COUNTER = 123_456_789
@@ -140,3 +145,24 @@ def test_batch_verification_takes_the_issued_byte_array(keyring: KeyRing, gtin: 
     outcome = verify_serials(keyring, gtin, CodeLevel.INNER, chars)
     assert outcome.genuine.all()
     assert outcome.counters.tolist() == list(range(1000))
+
+
+@pytest.mark.parametrize("level", list(CodeLevel))
+def test_a_scanned_serial_reveals_its_level_when_the_level_is_unknown(
+    keyring: KeyRing, gtin: Gtin, level: CodeLevel
+) -> None:
+    """HW-3: a cap code or a bottle code scanned from a QR URL verifies and names its level."""
+    serial = issue_serial(keyring, gtin=gtin, level=level, counter=99, key_id=1)
+    found, result = verify_serial_any_level(keyring, gtin, serial)
+    assert found is level
+    assert (result.genuine, result.counter) == (True, 99)
+
+
+def test_a_forged_or_malformed_serial_has_no_level(
+    keyring: KeyRing, gtin: Gtin, serial: str
+) -> None:
+    """No level matches a tampered code; malformed input is reported as such."""
+    found, result = verify_serial_any_level(keyring, gtin, serial[:-1] + "A")
+    assert (found, result.reason) == (None, VerifyReason.BAD_TAG)
+    found, result = verify_serial_any_level(keyring, gtin, "nope")
+    assert (found, result.reason) == (None, VerifyReason.BAD_LENGTH)
