@@ -22,5 +22,6 @@ text = target.read_text()
 text = text.replace("astext_type=Text()", "astext_type=sa.Text()")
 text = re.sub(r"\n *# ### .* ###", "", text)
 target.write_text(text)
-subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(target)], check=False)
+for args in (["check", "--fix", "-q"], ["format", "-q"]):
+    subprocess.run([sys.executable, "-m", "ruff", *args, str(target)], check=False)
 print(f"wrote {target}")  # noqa: T201

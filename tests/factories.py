@@ -29,13 +29,24 @@ def make_enterprise(runtime: Runtime, **overrides: str) -> Enterprise:
         return add_enterprise(uow, Actor.system(), NewEnterprise(**values))
 
 
-def make_product(runtime: Runtime, enterprise: Enterprise, gtin: str = "06901234567892",
-                 packaging: str = "case:6,pallet:50", **attributes: str) -> Product:
+def make_product(
+    runtime: Runtime,
+    enterprise: Enterprise,
+    gtin: str = "06901234567892",
+    packaging: str = "case:6,pallet:50",
+    **attributes: str,
+) -> Product:
     """File a product for ``enterprise``."""
     with runtime.uow() as uow:
         return add_product(
-            uow, Actor.system(), tenant_id=enterprise.id, gtin=gtin, name="52%vol 测试酒 500ml",
-            category="baijiu", packaging=packaging, attributes=dict(attributes),
+            uow,
+            Actor.system(),
+            tenant_id=enterprise.id,
+            gtin=gtin,
+            name="52%vol 测试酒 500ml",
+            category="baijiu",
+            packaging=packaging,
+            attributes=dict(attributes),
         )
 
 
@@ -52,14 +63,14 @@ class ApiUser:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def make_api_user(
-    runtime: Runtime, enterprise: Enterprise | None, roles: str = "admin"
-) -> ApiUser:
+def make_api_user(runtime: Runtime, enterprise: Enterprise | None, roles: str = "admin") -> ApiUser:
     """A user (of ``enterprise`` or the platform) and a token."""
     username = f"user{next(_counter)}"
     with runtime.uow() as uow:
         create_user(
-            uow, Actor.system(), username=username,
+            uow,
+            Actor.system(),
+            username=username,
             enterprise_id=enterprise.id if enterprise else None,
             roles=frozenset(Role(r) for r in roles.split(",")),
         )

@@ -1,3 +1,3 @@
-"""suyuan (溯源): product quality traceability — one unforgeable code per unit, EPCIS events, trace and recall."""
+"""suyuan (溯源): product quality traceability — unforgeable codes, EPCIS events, trace, recall."""
 
 __version__ = "0.1.0"

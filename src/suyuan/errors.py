@@ -59,7 +59,10 @@ class InvalidIdentifier(InvalidInput):
     code = "invalid_identifier"
 
     def __init__(self, text: str, reason: str, *, kind: str = "identifier") -> None:
-        super().__init__(f"invalid {kind} {text!r}: {reason}", detail={"input": text, "kind": kind, "reason": reason})
+        super().__init__(
+            f"invalid {kind} {text!r}: {reason}",
+            detail={"input": text, "kind": kind, "reason": reason},
+        )
         self.text = text
         self.reason = reason
         self.kind = kind

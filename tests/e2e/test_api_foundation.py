@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from factories import make_api_user, make_enterprise, make_product
-
 from suyuan.bootstrap import Runtime
 
 
@@ -84,8 +83,7 @@ def test_operator_without_admin_cannot_create_users_elsewhere(runtime: Runtime) 
     a = make_enterprise(runtime)
     operator = Actor(name="op", roles=frozenset({Role.OPERATOR}), enterprise_id=a.id)
     with runtime.uow() as uow, pytest.raises(PermissionDenied):
-        create_user(uow, operator, username="x1", enterprise_id=a.id,
-                    roles=frozenset({Role.ADMIN}))
+        create_user(uow, operator, username="x1", enterprise_id=a.id, roles=frozenset({Role.ADMIN}))
 
 
 def test_oversized_body_is_refused(client: Any, runtime: Runtime) -> None:

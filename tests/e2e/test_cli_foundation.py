@@ -35,14 +35,32 @@ def test_db_upgrade_is_idempotent(cli_env: dict[str, str]) -> None:
 def test_enterprise_and_product_lifecycle_through_the_cli(cli_env: dict[str, str]) -> None:
     """QBT-5.1.1, QBT-5.1.2: register an enterprise with prefixes and file a GTIN product."""
     code, out = run(
-        cli_env, "enterprises", "add", "distillery", "--name", "某某酒业有限公司",
-        "--gs1-prefix", "6901234", "--idis-prefix", "88.118.8", "--json",
+        cli_env,
+        "enterprises",
+        "add",
+        "distillery",
+        "--name",
+        "某某酒业有限公司",
+        "--gs1-prefix",
+        "6901234",
+        "--idis-prefix",
+        "88.118.8",
+        "--json",
     )
     assert code == 0, out
     assert json.loads(out)["idis_prefix"] == "88.118.8"
     code, out = run(
-        cli_env, "products", "add", "6901234567892", "-e", "distillery",
-        "--name", "52%vol 某某酒 500ml", "--packaging", "case:6,pallet:50", "--json",
+        cli_env,
+        "products",
+        "add",
+        "6901234567892",
+        "-e",
+        "distillery",
+        "--name",
+        "52%vol 某某酒 500ml",
+        "--packaging",
+        "case:6,pallet:50",
+        "--json",
     )
     assert code == 0, out
     product = json.loads(out)
@@ -68,8 +86,9 @@ def test_bad_product_input_gets_one_line_error_and_exit_1(
 ) -> None:
     """Bad input: exit code 1 and a message naming the input and what is wrong."""
     run(cli_env, "enterprises", "add", "distillery", "--name", "X", "--gs1-prefix", "6901234")
-    code, out = run(cli_env, "products", "add", *args[:1], "-e", "distillery", "--name", "x",
-                    *args[1:])
+    code, out = run(
+        cli_env, "products", "add", *args[:1], "-e", "distillery", "--name", "x", *args[1:]
+    )
     assert code == 1
     assert message in out
     code, out = run(cli_env, "products", "list", "--json")

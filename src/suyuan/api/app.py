@@ -37,7 +37,9 @@ def create_app(settings: Settings, *, public_only: bool = False) -> FastAPI:
     limit = settings.max_request_bytes
 
     @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > limit:

@@ -38,6 +38,7 @@ from suyuan.capture.model import (
     SourceFormat,
     event_location,
 )
+from suyuan.capture.normalise import normalise_json_event
 
 _DOC_EVENTS: Final = "epcisBody.eventList"
 _QUERY_EVENTS: Final = "epcisBody.queryResults.resultsBody.eventList"
@@ -220,6 +221,7 @@ def _finish(
     if local is not None:
         namespaces = {**doc_ns, **context_prefixes(local if isinstance(local, list) else [local])}
     used = inspect_event(item, limits, index=index, location=location)
+    normalise_json_event(item)
     bound = {p: namespaces.get(p) or STANDARD_PREFIXES.get(p) for p in used}
     return ParsedEvent(
         index=index,

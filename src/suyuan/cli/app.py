@@ -44,14 +44,18 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     database_url: str = typer.Option(
-        None, "--database-url", envvar="SUYUAN_DATABASE_URL",
+        None,
+        "--database-url",
+        envvar="SUYUAN_DATABASE_URL",
         help="Database URL (default sqlite:///suyuan.db).",
     ),
     key_dir: str = typer.Option(
         None, "--key-dir", envvar="SUYUAN_KEY_DIR", help="Directory of secret key material."
     ),
     resolver_url: str = typer.Option(
-        None, "--resolver-url", envvar="SUYUAN_RESOLVER_URL",
+        None,
+        "--resolver-url",
+        envvar="SUYUAN_RESOLVER_URL",
         help="Public base URL of the resolver, printed in QR codes.",
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what happens."),
@@ -82,9 +86,9 @@ def runtime_of(ctx: typer.Context) -> Runtime:
 
 def _register() -> None:
     # Imported here so each sub-command module can import `app`/`runtime_of` from us.
-    from suyuan.cli import db, enterprises, products, serve, users
+    from suyuan.cli import codes, db, enterprises, events, products, serve, users
 
-    for module in (db, enterprises, products, users, serve):
+    for module in (db, enterprises, products, users, codes, events, serve):
         module.register(app)
 
 

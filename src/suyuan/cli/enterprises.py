@@ -44,8 +44,16 @@ def add(
     """Register an enterprise."""
     runtime = runtime_of(ctx)
     new = NewEnterprise(
-        slug=slug, name=name, role=role, gs1_company_prefix=gs1_prefix, idis_prefix=idis_prefix,
-        address=address, region=region, licence=licence, phone=phone, website=website,
+        slug=slug,
+        name=name,
+        role=role,
+        gs1_company_prefix=gs1_prefix,
+        idis_prefix=idis_prefix,
+        address=address,
+        region=region,
+        licence=licence,
+        phone=phone,
+        website=website,
         profile=profile,
     )
     with runtime.uow() as uow:

@@ -30,4 +30,4 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 
 def print_record(title: str, data: dict[str, Any]) -> None:
     """Print one object as a two-column table."""
-    print_table(title, ("field", "value"), [(k, v) for k, v in data.items()])
+    print_table(title, ("field", "value"), list(data.items()))

@@ -28,7 +28,7 @@ def add(
         "", help="Levels above the item, e.g. 'case:6,pallet:50' or 'case:6:<case GTIN>'."
     ),
     attributes: str = typer.Option(
-        "{}", help="Profile product fields as JSON, e.g. '{\"alcohol_content\": \"52\"}'."
+        "{}", help='Profile product fields as JSON, e.g. \'{"alcohol_content": "52"}\'.'
     ),
     json_out: bool = JSON,
 ) -> None:
@@ -44,8 +44,14 @@ def add(
     with runtime.uow() as uow:
         tenant = resolve_tenant(uow, actor, enterprise_ref(enterprise))
         product = add_product(
-            uow, actor, tenant_id=tenant, gtin=gtin, name=name, category=category,
-            packaging=packaging, attributes=attrs,
+            uow,
+            actor,
+            tenant_id=tenant,
+            gtin=gtin,
+            name=name,
+            category=category,
+            packaging=packaging,
+            attributes=attrs,
         )
     if json_out:
         print_json(product.to_dict())
@@ -71,7 +77,12 @@ def list_command(
         "products",
         ("GTIN", "name", "category", "packaging"),
         [
-            (p.gtin, p.name, p.category, ", ".join(f"{lv.level}×{lv.contains}" for lv in p.packaging))
+            (
+                p.gtin,
+                p.name,
+                p.category,
+                ", ".join(f"{lv.level}×{lv.contains}" for lv in p.packaging),
+            )
             for p in found
         ],
     )

@@ -34,8 +34,13 @@ def create(
     with runtime_of(ctx).uow() as uow:
         tenant = resolve_tenant(uow, actor, enterprise_ref(enterprise)) if enterprise else None
         user = create_user(
-            uow, actor, username=username, enterprise_id=tenant, roles=parse_roles(roles),
-            display_name=name, password=password,
+            uow,
+            actor,
+            username=username,
+            enterprise_id=tenant,
+            roles=parse_roles(roles),
+            display_name=name,
+            password=password,
         )
     if json_out:
         print_json(user.to_dict())

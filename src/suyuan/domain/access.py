@@ -51,9 +51,7 @@ class Actor:
     @classmethod
     def system(cls, request_id: str | None = None) -> Actor:
         """The local operator running the CLI against the database directly."""
-        return cls(
-            name="system", roles=frozenset(Role), request_id=request_id, is_system=True
-        )
+        return cls(name="system", roles=frozenset(Role), request_id=request_id, is_system=True)
 
     @property
     def is_platform(self) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from suyuan.errors import InvalidInput, InvalidIdentifier
+from suyuan.errors import InvalidIdentifier, InvalidInput
 from suyuan.identifiers.gs1 import Gtin
 
 
@@ -46,7 +46,11 @@ def parse_packaging(items: Sequence[Mapping[str, Any]] | str) -> tuple[Packaging
             if len(fields) not in (2, 3):
                 raise InvalidInput(f"packaging {part!r}: expected LEVEL:COUNT[:GTIN]")
             parsed.append(
-                {"level": fields[0], "contains": fields[1], "gtin": fields[2] if len(fields) == 3 else None}
+                {
+                    "level": fields[0],
+                    "contains": fields[1],
+                    "gtin": fields[2] if len(fields) == 3 else None,
+                }
             )
         items = parsed
     levels: list[PackagingLevel] = []
@@ -64,6 +68,11 @@ def parse_packaging(items: Sequence[Mapping[str, Any]] | str) -> tuple[Packaging
             except InvalidIdentifier as exc:
                 raise InvalidInput(f"packaging {name} GTIN: {exc}") from exc
         levels.append(PackagingLevel(Level(name), int(raw), gtin or None))
-    if [lv.level for lv in levels] not in ([], [Level.CASE], [Level.PALLET], [Level.CASE, Level.PALLET]):
+    if [lv.level for lv in levels] not in (
+        [],
+        [Level.CASE],
+        [Level.PALLET],
+        [Level.CASE, Level.PALLET],
+    ):
         raise InvalidInput("packaging levels must be ordered case, then pallet")
     return tuple(levels)

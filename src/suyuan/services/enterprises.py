@@ -74,7 +74,9 @@ def _validate(new: NewEnterprise) -> dict[str, Any]:
     if new.role not in roles:
         errors["role"] = f"must be one of {', '.join(sorted(roles))}"
     prefix = new.gs1_company_prefix
-    if prefix is not None and not (prefix.isascii() and prefix.isdigit() and 6 <= len(prefix) <= 12):
+    if prefix is not None and not (
+        prefix.isascii() and prefix.isdigit() and 6 <= len(prefix) <= 12
+    ):
         errors["gs1_company_prefix"] = "must be 6 to 12 digits"
     idis = new.idis_prefix
     if idis is not None:
@@ -116,8 +118,13 @@ def add_enterprise(uow: UnitOfWork, actor: Actor, new: NewEnterprise) -> Enterpr
         enterprises.insert().values(**values, created_at=now()).returning(enterprises.c.id)
     ).scalar_one()
     record_audit(
-        conn, actor, action="create", object_type="enterprise", object_id=new_id,
-        tenant_id=new_id, detail={"after": values},
+        conn,
+        actor,
+        action="create",
+        object_type="enterprise",
+        object_id=new_id,
+        tenant_id=new_id,
+        detail={"after": values},
     )
     uow.commit()
     return get_enterprise(uow, actor, new_id)

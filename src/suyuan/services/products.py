@@ -97,8 +97,13 @@ def add_product(
         .returning(products.c.id)
     ).scalar_one()
     record_audit(
-        conn, actor, action="create", object_type="product", object_id=parsed.value,
-        tenant_id=tenant_id, detail={"name": name, "packaging": [lv.to_dict() for lv in levels]},
+        conn,
+        actor,
+        action="create",
+        object_type="product",
+        object_id=parsed.value,
+        tenant_id=tenant_id,
+        detail={"name": name, "packaging": [lv.to_dict() for lv in levels]},
     )
     uow.commit()
     return get_product(uow, actor, parsed.value, id_hint=product_id)

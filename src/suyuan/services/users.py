@@ -143,8 +143,13 @@ def create_user(
         .returning(users.c.id)
     ).scalar_one()
     record_audit(
-        conn, actor, action="create", object_type="user", object_id=user_id,
-        tenant_id=enterprise_id, detail={"username": username, "roles": sorted(roles)},
+        conn,
+        actor,
+        action="create",
+        object_type="user",
+        object_id=user_id,
+        tenant_id=enterprise_id,
+        detail={"username": username, "roles": sorted(roles)},
     )
     uow.commit()
     return get_user(uow, username)
@@ -205,8 +210,13 @@ def create_token(
         .returning(api_tokens.c.id)
     ).scalar_one()
     record_audit(
-        conn, actor, action="create", object_type="api_token", object_id=token_id,
-        tenant_id=user.enterprise_id, detail={"user": username, "name": name},
+        conn,
+        actor,
+        action="create",
+        object_type="api_token",
+        object_id=token_id,
+        tenant_id=user.enterprise_id,
+        detail={"user": username, "name": name},
     )
     uow.commit()
     return IssuedToken(token_id, name, username, secret, expires)

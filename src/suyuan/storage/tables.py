@@ -359,3 +359,12 @@ records = sa.Table(
     sa.Index("ix_records_subject", "subject_kind", "subject"),
     sa.Index("ix_records_tenant_type", "tenant_id", "record_type"),
 )
+
+named_queries = sa.Table(
+    "named_queries",
+    metadata,
+    sa.Column("tenant_id", BigId, sa.ForeignKey("enterprises.id"), primary_key=True),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("query", Json, nullable=False),
+    _created(),
+)

@@ -12,7 +12,9 @@ def register_routes(app: FastAPI, *, public_only: bool) -> None:
     app.include_router(health.router)
     if public_only:
         return
-    from suyuan.api.routes import enterprises, products
+    from suyuan.api.routes import codes, enterprises, epcis, products
 
     app.include_router(enterprises.router, prefix="/api/v1")
     app.include_router(products.router, prefix="/api/v1")
+    app.include_router(codes.router, prefix="/api/v1")
+    app.include_router(epcis.router)

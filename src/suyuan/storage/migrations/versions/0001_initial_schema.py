@@ -2,17 +2,16 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 02:02:32.861962
+Create Date: 2026-11-22 02:11:29.413044
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import suyuan.storage.tables
-
-from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -350,6 +349,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_lots_key")),
     )
     op.create_table(
+        "named_queries",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column(
+            "query",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_named_queries_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "name", name=op.f("pk_named_queries")),
+    )
+    op.create_table(
         "products",
         sa.Column(
             "id",
@@ -581,6 +597,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_products_tenant_id"))
 
     op.drop_table("products")
+    op.drop_table("named_queries")
     op.drop_table("lots")
     op.drop_table("locations")
     with op.batch_alter_table("ledger_seals", schema=None) as batch_op:

@@ -1,0 +1,492 @@
+"""Capture EPCIS documents into the event store: validate, hash, project, chain, in batches.
+
+One capture is one transaction (``rollback`` behaviour: nothing of a document with a
+bad event is stored) or stores the good events and reports the bad (``proceed``).
+The capture job row is written in its own transaction so its outcome survives a
+rollback and can be read back (``GET /epcis/capture/{id}``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, BinaryIO
+
+import orjson
+import sqlalchemy as sa
+
+from suyuan.capture import read_document
+from suyuan.capture.hashing import event_hash
+from suyuan.capture.limits import Limits
+from suyuan.capture.model import DocumentError, EventError, ParsedEvent
+from suyuan.capture.validation import validate_event
+from suyuan.domain.access import Actor, Role, require_role
+from suyuan.domain.events import EventIndex, index_event
+from suyuan.domain.units import Projection, ProjectionRuleBroken, gtin_of, key_kind
+from suyuan.errors import InvalidInput, NotFound, SuyuanError
+from suyuan.ledger.chains import chain_link, genesis, row_digest
+from suyuan.services.clock import now
+from suyuan.services.ledger import maybe_seal
+from suyuan.storage import event_store
+from suyuan.storage.event_store import LedgerHead
+from suyuan.storage.tables import captures, products
+from suyuan.storage.uow import UnitOfWork
+
+BATCH = 2000
+
+
+class Behaviour(StrEnum):
+    """What to do with a document that has bad events (GS1-Capture-Error-Behaviour)."""
+
+    ROLLBACK = "rollback"
+    PROCEED = "proceed"
+
+
+class CaptureNotFound(NotFound):
+    """No capture job with that id for this tenant."""
+
+    code = "capture_not_found"
+
+
+class CaptureRejected(InvalidInput):
+    """A document was refused; ``errors`` names each bad event."""
+
+    code = "capture_rejected"
+
+    def __init__(self, message: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(message, detail={"errors": errors})
+        self.errors = errors
+
+
+@dataclass
+class CaptureResult:
+    """Outcome of one capture."""
+
+    capture_id: int
+    status: str = "running"
+    captured: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "capture_id": self.capture_id,
+            "status": self.status,
+            "captured": self.captured,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class _Prepared:
+    parsed: ParsedEvent
+    index: EventIndex
+    hash: str
+    dedup_key: str
+    body: bytes
+
+
+Progress = Callable[[int], None]
+
+
+def _error(parsed: ParsedEvent, field_name: str, rule: str, message: str) -> dict[str, Any]:
+    return {
+        "index": parsed.index,
+        "location": parsed.location,
+        "field": field_name,
+        "rule": rule,
+        "message": f"event {parsed.index} ({parsed.location}): {message}",
+    }
+
+
+def _from_event_error(error: EventError) -> dict[str, Any]:
+    return {
+        "index": error.index,
+        "location": error.location,
+        "field": error.field,
+        "rule": error.rule,
+        "message": error.message,
+    }
+
+
+def start_capture(
+    uow: UnitOfWork, actor: Actor, *, tenant_id: int, behaviour: Behaviour, source: str | None
+) -> int:
+    """Record a capture job (committed at once) and return its id."""
+    require_role(actor, Role.OPERATOR, Role.WAREHOUSE, Role.QC, Role.SALES, action="capture events")
+    if not actor.can_write_tenant(tenant_id):
+        raise NotFound(f"enterprise {tenant_id} not found")
+    capture_id = uow.connection.execute(
+        captures.insert()
+        .values(
+            tenant_id=tenant_id,
+            status="running",
+            behaviour=behaviour.value,
+            source=(source or "")[:255] or None,
+            errors=[],
+            actor=actor.name,
+            created_at=now(),
+        )
+        .returning(captures.c.id)
+    ).scalar_one()
+    uow.commit()
+    return int(capture_id)
+
+
+def finish_capture(uow: UnitOfWork, result: CaptureResult) -> None:
+    """Store the outcome of a capture job."""
+    uow.connection.execute(
+        captures.update()
+        .where(captures.c.id == result.capture_id)
+        .values(
+            status=result.status,
+            captured=result.captured,
+            duplicates=result.duplicates,
+            rejected=result.rejected,
+            errors=result.errors[:1000],
+            finished_at=now(),
+        )
+    )
+    uow.commit()
+
+
+def get_capture(uow: UnitOfWork, actor: Actor, capture_id: int) -> dict[str, Any]:
+    """A capture job's status and errors."""
+    row = uow.connection.execute(sa.select(captures).where(captures.c.id == capture_id)).first()
+    if row is None or not actor.can_read_tenant(row.tenant_id):
+        raise CaptureNotFound(f"capture {capture_id} not found")
+    return {
+        "captureID": str(row.id),
+        "running": row.status == "running",
+        "success": row.status == "succeeded",
+        "status": row.status,
+        "captured": row.captured,
+        "duplicates": row.duplicates,
+        "rejected": row.rejected,
+        "errors": row.errors,
+        "createdAt": row.created_at.isoformat(),
+        "finishedAt": row.finished_at.isoformat() if row.finished_at else None,
+    }
+
+
+def capture_events(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    tenant_id: int,
+    capture_id: int,
+    events: Iterable[ParsedEvent],
+    behaviour: Behaviour = Behaviour.ROLLBACK,
+    seal_every: int = 10_000,
+    key_dir: Any = None,
+    progress: Progress | None = None,
+) -> CaptureResult:
+    """Capture parsed events in one transaction; raises ``CaptureRejected`` in rollback mode."""
+    result = CaptureResult(capture_id=capture_id)
+    conn = uow.connection
+    own = frozenset(
+        conn.execute(sa.select(products.c.gtin).where(products.c.tenant_id == tenant_id)).scalars()
+    )
+    head = event_store.lock_ledger_head(conn, tenant_id, genesis(str(tenant_id)))
+    seen: set[str] = set()
+    iterator = iter(events)
+    try:
+        while batch := list(itertools.islice(iterator, BATCH)):
+            head = _capture_batch(
+                conn, tenant_id, own, batch, behaviour, capture_id, head, seen, result
+            )
+            if progress is not None:
+                progress(len(batch))
+    except DocumentError as exc:
+        result.errors.append(
+            {
+                "index": exc.index,
+                "location": exc.location,
+                "field": None,
+                "rule": exc.rule,
+                "message": str(exc),
+            }
+        )
+        result.rejected += 1
+        result.status = "failed"
+        rejected = CaptureRejected(str(exc), result.errors)
+        rejected.detail["unreadable"] = True
+        raise rejected from exc
+    if result.errors and behaviour is Behaviour.ROLLBACK:
+        result.status = "failed"
+        first = result.errors[0]["message"]
+        more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+        raise CaptureRejected(f"document rejected, nothing stored: {first}{more}", result.errors)
+    event_store.save_ledger_head(conn, tenant_id, head)
+    maybe_seal(conn, tenant_id, head, seal_every=seal_every, key_dir=key_dir)
+    uow.commit()
+    result.status = "partial" if result.errors else "succeeded"
+    return result
+
+
+def _prepare(parsed: ParsedEvent, result: CaptureResult) -> _Prepared | None:
+    problems = validate_event(parsed)
+    if problems:
+        result.errors.extend(_from_event_error(p) for p in problems)
+        result.rejected += 1
+        return None
+    try:
+        index = index_event(parsed.event)
+        digest = event_hash(parsed.event, parsed.namespaces)
+    except SuyuanError as exc:
+        result.errors.append(_error(parsed, "event", "index", str(exc)))
+        result.rejected += 1
+        return None
+    identity = index.event_id or digest
+    dedup = identity + ("#declaration" if index.has_error_declaration else "")
+    body = orjson.dumps(parsed.event)
+    return _Prepared(parsed, index, digest, dedup, body)
+
+
+def _capture_batch(
+    conn: sa.Connection,
+    tenant_id: int,
+    own: frozenset[str],
+    batch: list[ParsedEvent],
+    behaviour: Behaviour,
+    capture_id: int,
+    head: LedgerHead,
+    seen: set[str],
+    result: CaptureResult,
+) -> LedgerHead:
+    prepared = [p for p in (_prepare(parsed, result) for parsed in batch) if p is not None]
+    stored = event_store.existing_dedup_keys(conn, tenant_id, [p.dedup_key for p in prepared])
+    fresh: list[_Prepared] = []
+    for item in prepared:
+        if item.dedup_key in stored or item.dedup_key in seen:
+            result.duplicates += 1
+            continue
+        seen.add(item.dedup_key)
+        fresh.append(item)
+    if result.errors and behaviour is Behaviour.ROLLBACK:
+        _dry_run(conn, tenant_id, own, fresh, result)
+        return head
+    projection = _load(conn, tenant_id, own, fresh)
+    accepted: list[_Prepared] = []
+    for position, item in enumerate(fresh):
+        try:
+            projection.apply(item.index, item.parsed.event, -(position + 1))
+        except ProjectionRuleBroken as exc:
+            result.errors.append(_error(item.parsed, exc.identifier, exc.rule, str(exc)))
+            result.rejected += 1
+            continue
+        accepted.append(item)
+    if result.errors and behaviour is Behaviour.ROLLBACK:
+        return head
+    return _store(conn, tenant_id, accepted, fresh, projection, capture_id, head, result)
+
+
+def _dry_run(
+    conn: sa.Connection,
+    tenant_id: int,
+    own: frozenset[str],
+    fresh: list[_Prepared],
+    result: CaptureResult,
+) -> None:
+    """Keep checking state rules after a failure so every bad event is reported."""
+    projection = _load(conn, tenant_id, own, fresh)
+    for position, item in enumerate(fresh):
+        try:
+            projection.apply(item.index, item.parsed.event, -(position + 1))
+        except ProjectionRuleBroken as exc:
+            result.errors.append(_error(item.parsed, exc.identifier, exc.rule, str(exc)))
+            result.rejected += 1
+
+
+def _load(
+    conn: sa.Connection, tenant_id: int, own: frozenset[str], fresh: list[_Prepared]
+) -> Projection:
+    unit_keys: list[str] = []
+    lot_keys: list[str] = []
+    for item in fresh:
+        for role, key in item.index.identifiers:
+            if role.endswith("qty") or key_kind(key) == "lot":
+                lot_keys.append(key)
+            else:
+                unit_keys.append(key)
+        lot = _ilmd_lot_number(item.parsed.event)
+        if lot:
+            for _role, key in item.index.identifiers:
+                gtin = gtin_of(key)
+                if gtin:
+                    lot_keys.append(f"/01/{gtin}/10/{lot}")
+    return event_store.load_projection(
+        conn, tenant_id=tenant_id, own_gtins=own, unit_keys=unit_keys, lot_keys=lot_keys
+    )
+
+
+def _ilmd_lot_number(event: dict[str, Any]) -> str | None:
+    ilmd = event.get("ilmd")
+    if isinstance(ilmd, dict):
+        for name, value in ilmd.items():
+            if name == "lotNumber" or name.endswith(":lotNumber"):
+                return str(value)
+    return None
+
+
+def _store(
+    conn: sa.Connection,
+    tenant_id: int,
+    accepted: list[_Prepared],
+    fresh: list[_Prepared],
+    projection: Projection,
+    capture_id: int,
+    head: LedgerHead,
+    result: CaptureResult,
+) -> LedgerHead:
+    recorded = now()
+    rows: list[dict[str, Any]] = []
+    seq, link = head.last_seq, head.head
+    for item in accepted:
+        seq += 1
+        event_id = item.index.event_id or item.hash
+        link = chain_link(link, seq, item.hash, row_digest(event_id=event_id, content=item.body))
+        rows.append(_event_row(tenant_id, item, seq, link, event_id, recorded, capture_id))
+    pks = event_store.insert_events(conn, rows)
+    position = {id(item): n for n, item in enumerate(fresh)}
+    placeholder = {-(position[id(item)] + 1): pk for item, pk in zip(accepted, pks, strict=True)}
+    epc_rows, attribute_rows, declared = [], [], []
+    for item, pk in zip(accepted, pks, strict=True):
+        epc_rows += [
+            {"tenant_id": tenant_id, "event_pk": pk, "role": role, "epc": key}
+            for role, key in item.index.identifiers
+        ]
+        attribute_rows += [
+            {"tenant_id": tenant_id, "event_pk": pk, "name": name[:64], "value": value[:255]}
+            for name, value in item.index.attributes
+        ]
+        if item.index.has_error_declaration:
+            declared.append((item, pk))
+    corrections = _corrections(conn, tenant_id, declared)
+    event_store.insert_index_rows(conn, epc_rows, attribute_rows, corrections)
+    event_store.save_projection(conn, projection, placeholder, recorded)
+    result.captured += len(accepted)
+    result.event_ids.extend(row["event_id"] for row in rows)
+    return LedgerHead(seq, link, head.sealed_seq)
+
+
+def _event_row(
+    tenant_id: int,
+    item: _Prepared,
+    seq: int,
+    link: bytes,
+    event_id: str,
+    recorded: Any,
+    capture_id: int,
+) -> dict[str, Any]:
+    index = item.index
+    return {
+        "tenant_id": tenant_id,
+        "seq": seq,
+        "dedup_key": item.dedup_key[:255],
+        "event_id": event_id[:255],
+        "event_hash": item.hash,
+        "event_type": index.event_type,
+        "event_time": index.event_time,
+        "record_time": recorded,
+        "action": index.action,
+        "biz_step": (index.biz_step or "")[:255] or None,
+        "disposition": (index.disposition or "")[:255] or None,
+        "read_point": (index.read_point or "")[:255] or None,
+        "biz_location": (index.biz_location or "")[:255] or None,
+        "has_error_declaration": index.has_error_declaration,
+        "body": item.body.decode(),
+        "namespaces": item.parsed.namespaces,
+        "chain_link": link.hex(),
+        "capture_id": capture_id,
+    }
+
+
+def _corrections(
+    conn: sa.Connection, tenant_id: int, declared: list[tuple[_Prepared, int]]
+) -> list[dict[str, Any]]:
+    if not declared:
+        return []
+    wanted = [item.index.event_id or item.hash for item, _pk in declared]
+    originals = event_store.find_event_pks(conn, tenant_id, wanted)
+    rows = []
+    for (_item, pk), identity in zip(declared, wanted, strict=True):
+        original = originals.get(identity)
+        if original is not None:
+            rows.append({"tenant_id": tenant_id, "event_pk": original, "declaration_pk": pk})
+    return rows
+
+
+def capture_document(
+    make_uow: Callable[[], UnitOfWork],
+    actor: Actor,
+    *,
+    tenant_id: int,
+    source: bytes | BinaryIO,
+    content_type: str | None = None,
+    behaviour: Behaviour = Behaviour.ROLLBACK,
+    limits: Limits | None = None,
+    name: str | None = None,
+    seal_every: int = 10_000,
+    key_dir: Any = None,
+    progress: Progress | None = None,
+) -> CaptureResult:
+    """Capture one EPCIS document as a job: start, capture, record the outcome.
+
+    Raises ``CaptureRejected`` (rollback behaviour, or an unreadable document) after
+    recording the failed job, so its errors stay queryable.
+    """
+    with make_uow() as uow:
+        capture_id = start_capture(
+            uow, actor, tenant_id=tenant_id, behaviour=behaviour, source=name
+        )
+    result = CaptureResult(capture_id=capture_id)
+    try:
+        _header, events = read_document(
+            source, content_type=content_type, limits=limits or Limits()
+        )
+        with make_uow() as uow:
+            result = capture_events(
+                uow,
+                actor,
+                tenant_id=tenant_id,
+                capture_id=capture_id,
+                events=events,
+                behaviour=behaviour,
+                seal_every=seal_every,
+                key_dir=key_dir,
+                progress=progress,
+            )
+    except CaptureRejected as exc:
+        result.status, result.errors = "failed", exc.errors
+        result.rejected = max(result.rejected, len(exc.errors))
+        with make_uow() as uow:
+            finish_capture(uow, result)
+        exc.detail["capture_id"] = capture_id
+        raise
+    except DocumentError as exc:
+        result.status = "failed"
+        result.errors = [
+            {
+                "index": exc.index,
+                "location": exc.location,
+                "field": None,
+                "rule": exc.rule,
+                "message": str(exc),
+            }
+        ]
+        with make_uow() as uow:
+            finish_capture(uow, result)
+        rejected = CaptureRejected(str(exc), result.errors)
+        rejected.detail |= {"capture_id": capture_id, "unreadable": True}
+        raise rejected from exc
+    with make_uow() as uow:
+        finish_capture(uow, result)
+    return result
