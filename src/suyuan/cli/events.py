@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from suyuan.capture import read_document, stream_events
 from suyuan.capture.hashing import event_hash
@@ -19,7 +20,13 @@ from suyuan.cli.output import console, err_console, print_json, print_table
 from suyuan.domain.access import Actor
 from suyuan.errors import InvalidInput
 from suyuan.queries.events import parse_query, query_events
-from suyuan.services.capture import Behaviour, CaptureRejected, CaptureResult, capture_document
+from suyuan.services.capture import (
+    Behaviour,
+    CaptureRejected,
+    CaptureResult,
+    capture_document,
+    rejected_events,
+)
 from suyuan.services.enterprises import resolve_tenant
 from suyuan.services.ledger import proof_for_event, tenants_with_ledgers, verify_tenant
 
@@ -90,7 +97,7 @@ def capture(
                         seal_every=settings.seal_every,
                         key_dir=settings.key_dir,
                         limits=Limits(max_document_bytes=settings.max_capture_bytes),
-                        progress=lambda n, t=task: progress.advance(t, n),
+                        progress=partial(_advance, progress, task),
                     )
                 results.append({"file": str(path)} | result.to_dict())
             except CaptureRejected as exc:
@@ -102,7 +109,7 @@ def capture(
                         "status": "failed",
                         "captured": 0,
                         "duplicates": 0,
-                        "rejected": len(exc.errors),
+                        "rejected": rejected_events(exc.errors),
                         "errors": exc.errors,
                     }
                 )
@@ -112,6 +119,10 @@ def capture(
         _print_capture_summary(results)
     if failed:
         raise typer.Exit(code=1)
+
+
+def _advance(progress: Progress, task: TaskID, count: int) -> None:
+    progress.advance(task, count)
 
 
 def _print_capture_summary(results: list[dict[str, Any]]) -> None:
@@ -178,8 +189,8 @@ def query_command(
     if fmt != "table":
         raise InvalidInput(f"--format {fmt!r}: must be table, jsonld or xml")
     rows = []
-    for item in page.events:
-        e = item.event
+    for found in page.events:
+        e = found.event
         what = e.get("epcList") or e.get("childEPCs") or e.get("outputEPCList") or []
         rows.append(
             (

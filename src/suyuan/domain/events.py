@@ -62,14 +62,29 @@ class EventIndex:
     attributes: tuple[tuple[str, str], ...]
 
 
+class InvalidEventField(InvalidInput):
+    """One field of an event has a value the store cannot index; names the field and rule."""
+
+    code = "invalid_event_field"
+
+    def __init__(self, message: str, *, field: str, rule: str) -> None:
+        super().__init__(message, detail={"field": field, "rule": rule})
+        self.field = field
+        self.rule = rule
+
+
 def parse_time(text: str, *, field: str) -> datetime:
     """An ISO 8601 timestamp with offset, as UTC; naive or malformed input is an error."""
     try:
         moment = datetime.fromisoformat(text)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{field} {text!r}: not an ISO 8601 date-time") from None
+        raise InvalidEventField(
+            f"{field} {text!r}: not an ISO 8601 date-time", field=field, rule="date_time"
+        ) from None
     if moment.tzinfo is None:
-        raise InvalidInput(f"{field} {text!r}: needs a time zone offset (or Z)")
+        raise InvalidEventField(
+            f"{field} {text!r}: needs a time zone offset (or Z)", field=field, rule="date_time"
+        )
     return moment.astimezone(UTC)
 
 
@@ -137,7 +152,7 @@ def index_event(event: dict[str, Any]) -> EventIndex:
     declaration = event.get("errorDeclaration")
     time_text = event.get("eventTime")
     if not isinstance(time_text, str):
-        raise InvalidInput("eventTime: required")
+        raise InvalidEventField("eventTime: required", field="eventTime", rule="required")
     return EventIndex(
         event_type=str(event.get("type")),
         event_time=parse_time(time_text, field="eventTime"),

@@ -23,12 +23,13 @@ from suyuan.capture.limits import Limits
 from suyuan.capture.model import DocumentError, EventError, ParsedEvent
 from suyuan.capture.validation import validate_event
 from suyuan.domain.access import Actor, Role, require_role
-from suyuan.domain.events import EventIndex, index_event
+from suyuan.domain.events import EventIndex, InvalidEventField, index_event
 from suyuan.domain.units import Projection, ProjectionRuleBroken, gtin_of, key_kind
 from suyuan.errors import InvalidInput, NotFound, SuyuanError
 from suyuan.ledger.chains import chain_link, genesis, row_digest
 from suyuan.services.clock import now
 from suyuan.services.ledger import maybe_seal
+from suyuan.services.records import check_event_records, store_event_records
 from suyuan.storage import event_store
 from suyuan.storage.event_store import LedgerHead
 from suyuan.storage.tables import captures, products
@@ -114,6 +115,11 @@ def _from_event_error(error: EventError) -> dict[str, Any]:
         "rule": error.rule,
         "message": error.message,
     }
+
+
+def rejected_events(errors: list[dict[str, Any]]) -> int:
+    """How many events ``errors`` are about (one event may break several rules)."""
+    return len({error["index"] for error in errors})
 
 
 def start_capture(
@@ -233,6 +239,16 @@ def capture_events(
 
 def _prepare(parsed: ParsedEvent, result: CaptureResult) -> _Prepared | None:
     problems = validate_event(parsed)
+    problems += [
+        EventError(
+            parsed.index,
+            parsed.location,
+            "sy:record",
+            "profile",
+            f"event {parsed.index} ({parsed.location}): {message}",
+        )
+        for message in check_event_records(parsed.event)
+    ]
     if problems:
         result.errors.extend(_from_event_error(p) for p in problems)
         result.rejected += 1
@@ -240,6 +256,10 @@ def _prepare(parsed: ParsedEvent, result: CaptureResult) -> _Prepared | None:
     try:
         index = index_event(parsed.event)
         digest = event_hash(parsed.event, parsed.namespaces)
+    except InvalidEventField as exc:
+        result.errors.append(_error(parsed, exc.field, exc.rule, str(exc)))
+        result.rejected += 1
+        return None
     except SuyuanError as exc:
         result.errors.append(_error(parsed, "event", "index", str(exc)))
         result.rejected += 1
@@ -274,18 +294,31 @@ def _capture_batch(
         _dry_run(conn, tenant_id, own, fresh, result)
         return head
     projection = _load(conn, tenant_id, own, fresh)
-    accepted: list[_Prepared] = []
-    for position, item in enumerate(fresh):
-        try:
-            projection.apply(item.index, item.parsed.event, -(position + 1))
-        except ProjectionRuleBroken as exc:
-            result.errors.append(_error(item.parsed, exc.identifier, exc.rule, str(exc)))
-            result.rejected += 1
-            continue
-        accepted.append(item)
+    accepted = _apply(projection, fresh, result)
     if result.errors and behaviour is Behaviour.ROLLBACK:
         return head
     return _store(conn, tenant_id, accepted, fresh, projection, capture_id, head, result)
+
+
+def _apply(
+    projection: Projection, fresh: list[_Prepared], result: CaptureResult
+) -> list[_Prepared]:
+    """Apply each event to the projection; return those that broke no rule.
+
+    An error declaration changes no state: it says an earlier event was wrong, and
+    the corrective events that go with it carry the right state.
+    """
+    accepted: list[_Prepared] = []
+    for position, item in enumerate(fresh):
+        if not item.index.has_error_declaration:
+            try:
+                projection.apply(item.index, item.parsed.event, -(position + 1))
+            except ProjectionRuleBroken as exc:
+                result.errors.append(_error(item.parsed, exc.identifier, exc.rule, str(exc)))
+                result.rejected += 1
+                continue
+        accepted.append(item)
+    return accepted
 
 
 def _dry_run(
@@ -296,13 +329,7 @@ def _dry_run(
     result: CaptureResult,
 ) -> None:
     """Keep checking state rules after a failure so every bad event is reported."""
-    projection = _load(conn, tenant_id, own, fresh)
-    for position, item in enumerate(fresh):
-        try:
-            projection.apply(item.index, item.parsed.event, -(position + 1))
-        except ProjectionRuleBroken as exc:
-            result.errors.append(_error(item.parsed, exc.identifier, exc.rule, str(exc)))
-            result.rejected += 1
+    _apply(_load(conn, tenant_id, own, fresh), fresh, result)
 
 
 def _load(
@@ -372,6 +399,9 @@ def _store(
     corrections = _corrections(conn, tenant_id, declared)
     event_store.insert_index_rows(conn, epc_rows, attribute_rows, corrections)
     event_store.save_projection(conn, projection, placeholder, recorded)
+    store_event_records(
+        conn, tenant_id, [(i.parsed.event, pk) for i, pk in zip(accepted, pks, strict=True)]
+    )
     result.captured += len(accepted)
     result.event_ids.extend(row["event_id"] for row in rows)
     return LedgerHead(seq, link, head.sealed_seq)
@@ -466,7 +496,7 @@ def capture_document(
             )
     except CaptureRejected as exc:
         result.status, result.errors = "failed", exc.errors
-        result.rejected = max(result.rejected, len(exc.errors))
+        result.rejected = max(result.rejected, rejected_events(exc.errors))
         with make_uow() as uow:
             finish_capture(uow, result)
         exc.detail["capture_id"] = capture_id

@@ -192,7 +192,7 @@ units = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("tenant_id", BigId, sa.ForeignKey("enterprises.id"), nullable=False),
     sa.Column("key", sa.String(128), nullable=False, unique=True),
-    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("gtin", sa.String(14)),
     sa.Column("serial", sa.String(32)),
     sa.Column("level", sa.String(16)),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 02:11:29.413044
+Create Date: 2026-11-22 02:14:59.468442
 """
 
 from __future__ import annotations
@@ -455,7 +455,7 @@ def upgrade() -> None:
             "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("key", sa.String(length=128), nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("gtin", sa.String(length=14), nullable=True),
         sa.Column("serial", sa.String(length=32), nullable=True),
         sa.Column("level", sa.String(length=16), nullable=True),
