@@ -9,6 +9,7 @@ registered in the database and can be published.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from suyuan.ledger import (
 )
 from suyuan.ledger.reports import VerificationReport
 from suyuan.ledger.seals import format_timestamp
-from suyuan.ledger.walks import StoredRow
+from suyuan.ledger.walks import Finding, FindingKind, StoredRow
 from suyuan.services.clock import now
 from suyuan.storage.event_store import LedgerHead
 from suyuan.storage.tables import enterprises, events, ledger_heads, ledger_seals, signing_keys
@@ -193,9 +194,28 @@ def verify_tenant(uow: UnitOfWork, actor: Actor, tenant_id: int) -> Verification
     def rehash(stored: StoredRow) -> str:
         return compute_event_hash(orjson.loads(stored.content), namespaces.get(stored.seq, {}))
 
-    return verify_ledger(
+    report = verify_ledger(
         str(tenant_id), rows, seals=seals, public_keys=keys, known_head=head, rehash=rehash
     )
+    return _past_head_inserted(report, head or 0)
+
+
+def _past_head_inserted(report: VerificationReport, head: int) -> VerificationReport:
+    """Rows past the stored chain head were never written by capture: they are inserted.
+
+    The walk can only call such a row *unverified* when the row before it is missing
+    (deleted last row, then a forged one appended); the head says it cannot be genuine.
+    """
+    findings = [
+        Finding(FindingKind.INSERTED, f.seq, "past the chain head: added out of band", f.event_id)
+        if f.kind is FindingKind.UNVERIFIED and f.seq > head
+        else f
+        for f in report.findings
+    ]
+    if findings == report.findings:
+        return report
+    inserted = sorted({f.seq for f in findings if f.kind is FindingKind.INSERTED})
+    return replace(report, findings=findings, inserted=inserted)
 
 
 def tenants_with_ledgers(uow: UnitOfWork) -> list[tuple[int, str]]:
