@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,6 +36,9 @@ from suyuan.services.codes import (
     void_codes,
 )
 from suyuan.services.enterprises import get_enterprise, resolve_tenant
+from suyuan.services.products import get_product
+
+_IMAGES = ("pdf", "svg", "png")
 
 codes_app = typer.Typer(help="Issue, verify, void and label trace codes.", no_args_is_help=True)
 
@@ -74,13 +78,18 @@ def issue(
     runtime = runtime_of(ctx)
     actor = Actor.system()
     with runtime.uow() as uow:
-        from suyuan.services.products import get_product
-
         tenant = (
             resolve_tenant(uow, actor, enterprise_ref(enterprise))
             if enterprise
             else get_product(uow, actor, gtin).tenant_id
         )
+        if out is not None and fmt is PrinterFormat.IDIS and level in ("item", "cap"):
+            # Refuse before reserving: a block whose file cannot be written is wasted.
+            owner = get_enterprise(uow, actor, tenant)
+            if not owner.idis_prefix:
+                raise InvalidInput(
+                    f"enterprise {owner.slug} has no IDIS prefix: use --format url or element"
+                )
         block = issue_block(
             uow,
             actor,
@@ -239,11 +248,11 @@ def label(
     keyring = tenant_keyring(runtime.settings.key_dir, block.tenant_id)
     if keyring is None:
         raise InvalidInput("no code key ring for this enterprise")
+    if image not in _IMAGES:
+        raise InvalidInput(f"--image {image!r}: must be pdf, svg or png")
     total = block.count - start if count is None else count
-    if not start >= 0 and 0 < total <= block.count - start:
+    if not (start >= 0 and 0 < total <= block.count - start):
         raise InvalidInput(f"range {start}+{total} is outside block {block.id} of {block.count}")
-    from dataclasses import replace
-
     sub = replace(block.serial_block(), start_counter=block.start_counter + start, count=total)
     labels = labels_for_block(
         keyring,
@@ -262,10 +271,8 @@ def label(
         name = out / f"{start + n:08d}.{image}"
         if image == "svg":
             name.write_text(symbol_svg(item))
-        elif image == "png":
-            name.write_bytes(symbol_png(item))
         else:
-            raise InvalidInput(f"--image {image!r}: must be pdf, svg or png")
+            name.write_bytes(symbol_png(item))
     console.print(f"{total} {image} labels written to {out}")
 
 

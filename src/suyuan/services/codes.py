@@ -8,6 +8,8 @@ a printer file of ten million codes costs one row. A code's individual state (a
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +91,26 @@ def tenant_keyring(key_dir: Path, tenant_id: int, *, create: bool = False) -> Ke
     if not create:
         return None
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return create_keyring(path)
+    return _create_keyring_once(path)
+
+
+def _create_keyring_once(path: Path) -> KeyRing:
+    """Create the ring unless another process just did; every process ends up with one ring.
+
+    Two processes issuing an enterprise's first codes at once would otherwise each
+    create a ring, the later rename would replace the earlier, and the codes derived
+    from the lost ring would never verify. ``os.link`` publishes the file atomically and
+    fails if the name exists, so the loser reads the winner's ring instead.
+    """
+    staging = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.new")
+    create_keyring(staging)
+    try:
+        os.link(staging, path)
+    except FileExistsError:
+        pass
+    finally:
+        staging.unlink(missing_ok=True)
+    return load_keyring(path)
 
 
 def _reserve(conn: sa.Connection, tenant_id: int, domain: str, count: int) -> int:
@@ -97,8 +118,8 @@ def _reserve(conn: sa.Connection, tenant_id: int, domain: str, count: int) -> in
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(
         code_counters
     )
-    statement = insert.values(tenant_id=tenant_id, domain=domain, next_value=count)
-    statement = statement.on_conflict_do_update(
+    upsert = insert.values(tenant_id=tenant_id, domain=domain, next_value=count)
+    statement = upsert.on_conflict_do_update(
         index_elements=["tenant_id", "domain"],
         set_={"next_value": code_counters.c.next_value + count},
     ).returning(code_counters.c.next_value)
@@ -175,6 +196,7 @@ def _issue_ssccs(
 ) -> IssuedBlock:
     if not prefix:
         raise InvalidInput("SSCCs need the enterprise's GS1 company prefix (--gs1-prefix)")
+    _refuse_shared_prefix(uow.connection, product.tenant_id, prefix)
     domain = f"sscc:{prefix}:{_EXTENSION[level]}"
     start = _reserve(uow.connection, product.tenant_id, domain, count)
     if start + count > sscc_capacity(prefix):
@@ -193,6 +215,25 @@ def _issue_ssccs(
         count,
         f"/00/{first.value}",
     )
+
+
+def _refuse_shared_prefix(conn: sa.Connection, tenant_id: int, prefix: str) -> None:
+    """SSCC counters are per enterprise: a prefix shared with (or nested in) another
+    enterprise's would let both issue the same SSCCs, so such enterprises get none."""
+    other = enterprises.c.gs1_company_prefix
+    clash = conn.execute(
+        sa.select(enterprises.c.slug, other).where(
+            enterprises.c.id != tenant_id,
+            other.is_not(None),
+            sa.or_(sa.literal(prefix).startswith(other), other.startswith(prefix)),
+        )
+    ).first()
+    if clash is not None:
+        raise Conflict(
+            f"GS1 company prefix {prefix} overlaps enterprise {clash.slug}'s "
+            f"({clash.gs1_company_prefix}): SSCCs would not be unique",
+            detail={"prefix": prefix, "other": clash.slug},
+        )
 
 
 def _store_block(
@@ -322,6 +363,7 @@ class CodeCheck:
     key: str | None = None
     form: str | None = None
     enterprise_id: int | None = None
+    enterprise: str | None = None
     gtin: str | None = None
     product: str | None = None
     block_id: int | None = None
@@ -344,6 +386,14 @@ class CodeVerifier:
         self._key_dir = key_dir
         self._rings: dict[int, KeyRing | None] = {}
         self._products: dict[str, Product | None] = {}
+        self._names: dict[int, str | None] = {}
+
+    def _enterprise_name(self, tenant_id: int) -> str | None:
+        if tenant_id not in self._names:
+            self._names[tenant_id] = self._conn.execute(
+                sa.select(enterprises.c.name).where(enterprises.c.id == tenant_id)
+            ).scalar()
+        return self._names[tenant_id]
 
     def _product(self, gtin: str) -> Product | None:
         if gtin not in self._products:
@@ -376,7 +426,7 @@ class CodeVerifier:
         return self._check_serial(text, parsed, parsed.key)
 
     def _check_serial(self, text: str, parsed: ParsedCode, key: UnitKey) -> CodeCheck:
-        base = {"key": key.path, "form": parsed.form.value, "gtin": key.gtin.value}
+        base: dict[str, Any] = {"key": key.path, "form": parsed.form.value, "gtin": key.gtin.value}
         product = self._product(key.gtin.value)
         if product is None:
             return CodeCheck(text, True, False, "unknown", "no enterprise filed this GTIN", **base)
@@ -421,19 +471,28 @@ class CodeVerifier:
         )
 
     def _check_sscc(self, text: str, parsed: ParsedCode, sscc: Sscc) -> CodeCheck:
-        base = {"key": f"/00/{sscc.value}", "form": parsed.form.value}
-        row = self._conn.execute(
-            sa.select(enterprises.c.id, enterprises.c.gs1_company_prefix).where(
+        base: dict[str, Any] = {"key": f"/00/{sscc.value}", "form": parsed.form.value}
+        owners = self._conn.execute(
+            sa.select(enterprises.c.id, enterprises.c.gs1_company_prefix)
+            .where(
                 enterprises.c.gs1_company_prefix.is_not(None),
                 sa.literal(sscc.value[1:]).startswith(enterprises.c.gs1_company_prefix),
             )
-        ).first()
-        if row is None:
+            .order_by(enterprises.c.id)
+        ).all()
+        if not owners:
             return CodeCheck(text, True, False, "unknown", "no enterprise owns this SSCC", **base)
-        parts = split_sscc(sscc, len(row.gs1_company_prefix))
-        domain = f"sscc:{parts.company_prefix}:{parts.extension_digit}"
-        product = Product(0, row.id, "", "", "", (), {})
-        return self._with_state(text, base, product, domain, parts.serial_reference, None)
+        # Several enterprises may declare one prefix; at most one may issue SSCCs under it.
+        check: CodeCheck | None = None
+        for owner in owners:
+            parts = split_sscc(sscc, len(owner.gs1_company_prefix))
+            domain = f"sscc:{parts.company_prefix}:{parts.extension_digit}"
+            product = Product(0, owner.id, "", "", "", (), {})
+            check = self._with_state(text, base, product, domain, parts.serial_reference, None)
+            if check.genuine:
+                break
+        assert check is not None
+        return check
 
     def _with_state(
         self,
@@ -467,6 +526,9 @@ class CodeVerifier:
         status = self._conn.execute(
             sa.select(units.c.status).where(units.c.key == base["key"])
         ).scalar()
+        if not product.name:
+            # An SSCC names no product; its block says which product it was issued for.
+            product = self._product(block.gtin) or product
         return CodeCheck(
             text,
             True,
@@ -474,6 +536,7 @@ class CodeVerifier:
             status or UnitStatus.ISSUED.value,
             "genuine",
             enterprise_id=product.tenant_id,
+            enterprise=self._enterprise_name(product.tenant_id),
             product=product.name or None,
             block_id=block.id,
             level=level or block.level,
@@ -503,16 +566,10 @@ def void_codes(
         raise InvalidInput("--reason: say why the codes are voided")
     if not actor.can_write_tenant(tenant_id):
         raise NotFound(f"enterprise {tenant_id} not found")
+    status = UnitStatus.DESTROYED if destroyed else UnitStatus.VOIDED
     checks = verify_codes(uow, codes, key_dir=key_dir)
     for check in checks:
-        if not check.genuine or check.block_id is None or check.enterprise_id != tenant_id:
-            raise InvalidInput(
-                f"code {check.code}: cannot be voided ({check.state}: {check.reason})",
-                detail={"code": check.code, "state": check.state},
-            )
-        if check.state in {s.value for s in TERMINAL}:
-            raise Conflict(f"code {check.code} is already {check.state}")
-    status = UnitStatus.DESTROYED if destroyed else UnitStatus.VOIDED
+        _check_voidable(check, tenant_id, status)
     conn = uow.connection
     moment = now()
     by_block: dict[int, list[CodeCheck]] = {}
@@ -546,6 +603,29 @@ def void_codes(
     )
     uow.commit()
     return records
+
+
+def _check_voidable(check: CodeCheck, tenant_id: int, status: UnitStatus) -> None:
+    """Refuse codes that are not this enterprise's issued codes, or are already final.
+
+    A voided label may still be recorded as destroyed later (QBT-7.3(b)).
+    """
+    if check.genuine and check.enterprise_id is not None and check.enterprise_id != tenant_id:
+        # Not ours: say no more than for a code that does not exist.
+        raise NotFound(
+            f"code {check.code} not found in this enterprise", detail={"code": check.code}
+        )
+    if not check.genuine or check.block_id is None:
+        raise InvalidInput(
+            f"code {check.code}: cannot be {status.value} ({check.state}: {check.reason})",
+            detail={"code": check.code, "state": check.state},
+        )
+    final = TERMINAL - {UnitStatus.VOIDED} if status is UnitStatus.DESTROYED else TERMINAL
+    if check.state in {s.value for s in final} or check.state == status.value:
+        raise Conflict(
+            f"code {check.code} is already {check.state}",
+            detail={"code": check.code, "state": check.state},
+        )
 
 
 def _set_terminal(
