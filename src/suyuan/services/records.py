@@ -20,7 +20,7 @@ from suyuan.domain.access import Actor, Role, require_role
 from suyuan.domain.events import SUYUAN_PREFIX, identifier_key
 from suyuan.domain.profiles import InvalidRecord, get_profile, record_from_epcis, validate_record
 from suyuan.domain.profiles.model import AttachesTo
-from suyuan.domain.units import key_kind
+from suyuan.domain.units import gtin_of, key_kind
 from suyuan.errors import InvalidInput, NotFound
 from suyuan.services.audit import record_audit
 from suyuan.services.clock import now
@@ -63,8 +63,9 @@ def _subjects(event: Mapping[str, Any], *, lot_data: bool) -> list[tuple[str, st
         classes = [q.get("epcClass") for q in event.get("outputQuantityList") or ()]
         classes += [q.get("epcClass") for q in event.get("quantityList") or ()]
         keys = [identifier_key(c) for c in classes if c]
+        keys += _batch_keys(event)
         if keys:
-            return [("lot", k) for k in keys]
+            return [("lot", k) for k in dict.fromkeys(keys)]
     names = [*(event.get("epcList") or ()), *(event.get("outputEPCList") or ())]
     if event.get("parentID"):
         names.append(event["parentID"])
@@ -75,6 +76,19 @@ def _subjects(event: Mapping[str, Any], *, lot_data: bool) -> list[tuple[str, st
         if q.get("epcClass")
     ]
     return subjects
+
+
+def _batch_keys(event: Mapping[str, Any]) -> list[str]:
+    """The batches that commissioned units belong to (ilmd lot number + their GTINs)."""
+    ilmd = event.get("ilmd")
+    lot = None
+    if isinstance(ilmd, Mapping):
+        lot = next((v for k, v in ilmd.items() if k.split(":")[-1] == "lotNumber"), None)
+    if lot is None:
+        return []
+    names = [*(event.get("epcList") or ()), *(event.get("outputEPCList") or ())]
+    gtins = {gtin_of(identifier_key(n)) for n in names}
+    return [f"/01/{g}/10/{lot}" for g in sorted(g for g in gtins if g)]
 
 
 def records_in_event(event: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], bool]]:

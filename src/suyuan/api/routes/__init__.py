@@ -12,9 +12,11 @@ def register_routes(app: FastAPI, *, public_only: bool) -> None:
     app.include_router(health.router)
     if public_only:
         return
-    from suyuan.api.routes import codes, enterprises, epcis, products
+    from suyuan.api.routes import chain, codes, enterprises, epcis, products, trace
 
     app.include_router(enterprises.router, prefix="/api/v1")
     app.include_router(products.router, prefix="/api/v1")
     app.include_router(codes.router, prefix="/api/v1")
+    app.include_router(chain.router, prefix="/api/v1")
+    app.include_router(trace.router, prefix="/api/v1")
     app.include_router(epcis.router)

@@ -1,0 +1,1 @@
+"""The demo: a realistic baijiu world built through the public services, same seed, same world."""
