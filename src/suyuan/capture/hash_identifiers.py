@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-__all__ = ["digital_link"]
+__all__ = ["digital_link", "fast_epc", "fast_epc_list"]
 
 # --------------------------------------------------------------------------- EPC -> DL
 
 _DL: Final = "https://id.gs1.org/"
-_PERCENT: Final = str.maketrans(
-    {"!": "%21", "(": "%28", ")": "%29", "*": "%2A", "+": "%2B", ",": "%2C", ":": "%3A"}
-)
+_PERCENT_SOURCE: Final = "!()*+,:"
+_PERCENT: Final = str.maketrans({char: f"%{ord(char):02X}" for char in _PERCENT_SOURCE})
 _AI82_CHARS: Final = frozenset(
     "!')(*+,.0123456789:;=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
 )
@@ -375,3 +374,112 @@ def digital_link(text: str) -> str | None:
     if text.startswith("http"):
         return _dl_to_dl(text)
     return None
+
+
+# --------------------------------------------------------------------------- fast path
+
+# Serial and lot characters that stay as they are in the Digital Link form (no %-escape).
+_AI82_PLAIN: Final = _AI82_CHARS - frozenset(_PERCENT_SOURCE)
+_LEAD_CACHE_SIZE: Final = 1 << 16
+_leads: dict[str, str] = {}
+"""EPC URN up to the company prefix and reference -> Digital Link up to the serial ("": bad)."""
+
+_SGTIN: Final = "urn:epc:id:sgtin:"
+_SSCC: Final = "urn:epc:id:sscc:"
+_SGLN: Final = "urn:epc:id:sgln:"
+_LGTIN: Final = "urn:epc:class:lgtin:"
+
+
+def _new_lead(head: str) -> str:
+    """Digital Link lead of an sgtin, lgtin (scheme + 14 chars) or sgln (scheme + 13) head."""
+    scheme = head[: head.find(":", head.find(":", 8) + 1) + 1]
+    body = head[len(scheme) :]
+    cp = _company_prefix(body)
+    if not cp:
+        return ""
+    if scheme == _SGLN:
+        gln = _key(body, cp, 12)
+        return f"{_DL}414/{gln}" if gln else ""
+    gtin = _gtin(body, cp)
+    if not gtin:
+        return ""
+    return f"{_DL}01/{gtin}/21/" if scheme == _SGTIN else f"{_DL}01/{gtin}/10/"
+
+
+def _lead(head: str) -> str:
+    lead = _leads.get(head)
+    if lead is None:
+        if len(_leads) >= _LEAD_CACHE_SIZE:
+            _leads.clear()
+        lead = _leads[head] = _new_lead(head)
+    return lead
+
+
+def _plain(text: str) -> bool:
+    """1..20 characters that need no escape (the reference's serial and lot rule)."""
+    return 0 < len(text) <= 20 and _AI82_PLAIN.issuperset(text)
+
+
+def _fast_sgtin(text: str) -> str | None:
+    lead = _lead(text[:31])
+    serial = text[32:]
+    return lead + serial if lead and text[31:32] == "." and _plain(serial) else None
+
+
+def _fast_lgtin(text: str) -> str | None:
+    lead = _lead(text[:34])
+    lot = text[35:]
+    return lead + lot if lead and text[34:35] == "." and _plain(lot) else None
+
+
+def _fast_sgln(text: str) -> str | None:
+    lead = _lead(text[:29])
+    extension = text[30:]
+    if not lead or text[29:30] != "." or not _plain(extension):
+        return None
+    return lead if extension == "0" else f"{lead}/254/{extension}"
+
+
+def _fast_sscc(text: str) -> str | None:
+    body = text[16:]
+    cp = body.find(".")
+    if len(body) != 18 or not 6 <= cp <= 12:
+        return None
+    raw = body[cp + 1] + body[:cp] + body[cp + 2 :]
+    if not (raw.isdigit() and raw.isascii()):
+        return None
+    return f"{_DL}00/{raw}{_check_digit(raw)}"
+
+
+_FAST_SCHEMES: Final = {
+    _SGTIN: _fast_sgtin,
+    _SSCC: _fast_sscc,
+    _SGLN: _fast_sgln,
+    _LGTIN: _fast_lgtin,
+}
+
+
+def fast_epc(text: str) -> str | None:
+    """``digital_link(text)`` for an sgtin, sscc, sgln or lgtin URN of the usual shape.
+
+    None means only "not the usual shape" (escapes, odd lengths, other schemes): the caller
+    then takes the general path. The result is also ``text``'s canonical value as a whole:
+    the usual shapes hold no character that another value rule would touch.
+    """
+    convert = _FAST_SCHEMES.get(text[: text.find(":", text.find(":", 8) + 1) + 1])
+    return convert(text) if convert is not None else None
+
+
+def fast_epc_list(texts: list[str]) -> list[str | None]:
+    """``fast_epc`` of each text, with the commonest case (sgtin) inline."""
+    links: list[str | None] = []
+    leads, plain = _leads, _AI82_PLAIN
+    for text in texts:
+        if text.startswith(_SGTIN):
+            lead = leads.get(text[:31]) or _lead(text[:31])
+            serial = text[32:]
+            if lead and text[31:32] == "." and 0 < len(serial) <= 20 and plain.issuperset(serial):
+                links.append(lead + serial)
+                continue
+        links.append(fast_epc(text))
+    return links

@@ -19,15 +19,15 @@ The module has no third-party dependency; the reference is only a test oracle.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from suyuan.capture.hash_identifiers import digital_link
+from suyuan.capture.hash_identifiers import digital_link, fast_epc, fast_epc_list
 from suyuan.errors import InvalidInput
 
-__all__ = ["EventHashError", "event_hash", "prehash_string"]
+__all__ = ["EventHashError", "event_hash", "general_prehash_string", "prehash_string"]
 
 Node = tuple[str, str, list["Node"]]
 """One element of the reference's data model: name, text, children (order is irrelevant)."""
@@ -484,134 +484,6 @@ def _generic(kids: Iterable[Node]) -> str:
 
 _TOP: Final = {name: (rank, sub, is_time) for rank, (name, sub, is_time) in enumerate(_EVENT_ORDER)}
 _SKIPPED_KEYS: Final = _NOT_HASHED | _DROPPED_KEYS
-_LEAF_FIELDS: Final = frozenset(
-    {"eventTimeZoneOffset", "certificationInfo", "parentID", "action", "transformationID",
-     "bizStep", "disposition"}
-)  # fmt: skip
-_EPC_FIELDS: Final = frozenset({"epcList", "inputEPCList", "outputEPCList", "childEPCs"})
-_QUANTITY_FIELDS: Final = frozenset(
-    {"quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"}
-)
-_QUANTITY_KEYS: Final = ("epcClass", "quantity", "uom")
-_PAIR_VALUE_OF: Final = {
-    "bizTransactionList": "bizTransaction",
-    "sourceList": "source",
-    "destinationList": "destination",
-}
-
-
-class _FlatEvent:
-    """Pre-hash of a well-formed event, field by field, without the generic element tree.
-
-    Each method returns None when a value has an unusual shape; that field then goes through
-    the element tree, which reproduces the reference in every case.
-    """
-
-    __slots__ = ("_b", "ordered", "rest")
-
-    def __init__(self, builder: _TreeBuilder) -> None:
-        self._b = builder
-        self.ordered: dict[int, list[str]] = {}
-        self.rest: list[str] = []
-
-    def _canon(self, value: Any) -> str:
-        text = self._b._text(value).strip()
-        return _canonical_value(text) if text else ""
-
-    def add(self, key: str, value: Any) -> None:
-        """Render one top-level field into the ordered part or the trailing sorted part."""
-        done = False
-        if isinstance(value, str | int | float) and key in _LEAF_FIELDS:
-            text = self._canon(value)
-            if text:
-                self.ordered.setdefault(_TOP[key][0], []).append(f"{key}={text}")
-            done = True
-        elif key == "eventTime" and isinstance(value, str):
-            text = self._b._text(value).strip()
-            if text:
-                self.ordered.setdefault(0, []).append("eventTime=" + _canonical_time(text))
-            done = True
-        elif isinstance(value, list):
-            done = self._list(key, value)
-        elif key in ("readPoint", "bizLocation") and isinstance(value, dict):
-            done = self._location(key, value)
-        if not done:
-            self._tree(key, value)
-
-    def _list(self, key: str, values: list[Any]) -> bool:
-        if key in _EPC_FIELDS:
-            if not all(isinstance(v, str) for v in values):
-                return False
-            epcs = sorted("epc=" + t for t in map(self._canon, values) if t)
-            if epcs:
-                self.ordered.setdefault(_TOP[key][0], []).append(key + "".join(epcs))
-            return True
-        if key in _QUANTITY_FIELDS:
-            return self._quantities(key, values)
-        value_key = _PAIR_VALUE_OF.get(key)
-        if value_key is None or not all(
-            isinstance(v, dict) and v.keys() == {"type", value_key} for v in values
-        ):
-            return False
-        pairs = []
-        for item in values:
-            kind, value = self._canon(item["type"]), self._canon(item[value_key])
-            pairs.append(
-                ("type=" + kind if kind else "type")
-                + (f"{value_key}={value}" if value else value_key)
-            )
-        if pairs:
-            pairs.sort()
-            self.rest.append(key + "".join(pairs))
-        return True
-
-    def _quantities(self, key: str, values: list[Any]) -> bool:
-        elements = []
-        for item in values:
-            if not isinstance(item, dict) or not item or not set(_QUANTITY_KEYS).issuperset(item):
-                return False
-            parts = [
-                f"{k}={t}"
-                for k in _QUANTITY_KEYS
-                if k in item
-                for t in (self._canon(item[k]),)
-                if t
-            ]
-            if parts:
-                elements.append("quantityElement" + "".join(parts))
-        if elements:
-            elements.sort()
-            self.ordered.setdefault(_TOP[key][0], []).append(key + "".join(elements))
-        return True
-
-    def _location(self, key: str, value: dict[str, Any]) -> bool:
-        if value.keys() != {"id"} or not isinstance(value["id"], str):
-            return False
-        text = self._canon(value["id"])
-        if text:
-            self.ordered.setdefault(_TOP[key][0], []).append(f"{key}id={text}")
-        return True
-
-    def _tree(self, key: str, value: Any) -> None:
-        by_name: dict[str, list[Node]] = {}
-        for kid in self._b.children({key: value}):
-            by_name.setdefault(kid[0], []).append(kid)
-        for name, kids in by_name.items():
-            entry = _TOP.get(name)
-            if entry:
-                rank, sub, is_time = entry
-                texts = [t for t in (_element(kid, sub, is_time) for kid in kids) if t]
-                self.ordered.setdefault(rank, []).extend(texts)
-                kids = [kid for kid in kids if kid[2]]  # partly consumed: the rest trails
-            if name not in _NOT_HASHED:
-                self.rest.extend(_generic((kid,)) for kid in kids)
-
-    def prehash(self, head: str) -> str:
-        """Join the parts: algorithm order first, then everything else sorted."""
-        ordered = "".join("".join(sorted(self.ordered[rank])) for rank in sorted(self.ordered))
-        if len(self.rest) > 1:
-            self.rest.sort()
-        return head + ordered + "".join(self.rest)
 
 
 def _is_flat(event: Mapping[str, Any]) -> bool:
@@ -627,31 +499,420 @@ def _prehash_via_tree(builder: _TreeBuilder, event: Mapping[str, Any], head: str
     return head + body + _generic(kid for kid in kids if kid[0] not in _NOT_HASHED)
 
 
-def prehash_string(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> str:
-    """The pre-hash string of one JSON-binding event (``namespaces``: prefix -> URI)."""
-    if not isinstance(event, Mapping):
-        raise EventHashError("an EPCIS event must be a JSON object")
+# --------------------------------------------------------------------------- fast path
+
+_DIGITS: Final = "0123456789"
+
+
+@lru_cache(maxsize=1 << 12)
+def _utc_clock(clock_zone: str) -> tuple[int, str] | None:
+    """("HH:MM" + zone) -> (days to add to the date, UTC "HH:MM"), None if it is no time."""
+    try:
+        moment = datetime.fromisoformat(f"2000-01-02T{clock_zone[:5]}:00{clock_zone[5:]}")
+    except ValueError:
+        return None
+    utc = moment.astimezone(UTC)
+    return utc.day - 2, utc.isoformat()[11:16]
+
+
+@lru_cache(maxsize=1 << 12)
+def _utc_date(date: str, days: int) -> str | None:
+    """The ISO date ``days`` after ``date``, None if it is no date or out of range."""
+    try:
+        moment = datetime.fromisoformat(date + "T12:00:00+00:00") + timedelta(days=days)
+    except (ValueError, OverflowError):
+        return None
+    return moment.isoformat()[:10]
+
+
+def _fast_time(text: str) -> str | None:
+    """``_canonical_time(text)`` for "YYYY-MM-DDTHH:MM:SS(.f{1,6})(Z|±hh:mm)", else None."""
+    if text[-1:] == "Z":
+        core, zone = text[:-1], "Z"
+    elif text[-6:-5] in ("+", "-"):
+        core, zone = text[:-6], text[-6:]
+    else:
+        return None
+    if len(core) < 19 or core[4] + core[7] + core[10] + core[13] + core[16] != "--T::":
+        return None
+    if core[17] not in "012345" or core[18] not in _DIGITS or not text.isascii():
+        return None
+    fraction = core[20:]
+    if len(core) == 19:
+        millis = "000"
+    elif core[19] != "." or not 0 < len(fraction) <= 6 or not fraction.isdigit():
+        return None
+    elif len(fraction) <= 3:
+        millis = fraction + "00"[: 3 - len(fraction)]
+    else:
+        rounded = round(int(fraction + "00"[: 6 - len(fraction)]), -3)
+        if rounded == 1_000_000:
+            return None
+        millis = f"{rounded // 1000:03d}"
+    shift = _utc_clock(core[11:16] + zone)
+    date = _utc_date(core[:10], shift[0]) if shift else None
+    return f"{date}T{shift[1]}{core[16:19]}.{millis}Z" if shift and date else None
+
+
+_EXACT_INT: Final = 1 << 53  # ints up to here survive the reference's float round trip
+_LEAF_FIELDS: Final = frozenset(
+    {"eventTimeZoneOffset", "certificationInfo", "parentID", "action", "transformationID",
+     "bizStep", "disposition"}
+)  # fmt: skip
+_EPC_FIELDS: Final = frozenset({"epcList", "inputEPCList", "outputEPCList", "childEPCs"})
+_QUANTITY_FIELDS: Final = frozenset(
+    {"quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"}
+)
+_QUANTITY_KEYS: Final = frozenset({"epcClass", "quantity", "uom"})
+_PAIR_VALUE_OF: Final = {
+    "bizTransactionList": "bizTransaction",
+    "sourceList": "source",
+    "destinationList": "destination",
+}
+# Element names the element tree treats specially (renamed, grouped, kept in order).
+_NESTED_ODD: Final = frozenset({*_PAIR_VALUES, *_RENAMED, "childEPCs", "quantity"})
+_TOP_ODD: Final = _NESTED_ODD | _TOP.keys() | _NOT_HASHED
+
+
+def _field_ranks(order: _Order) -> dict[str, tuple[int, bool]]:
+    return {name: (rank, is_time) for rank, (name, sub, is_time) in enumerate(order) if not sub}
+
+
+_QUANTITY_RANKS: Final = _field_ranks(_QUANTITY[0][1] or ())
+_METADATA_RANKS: Final = _field_ranks(_SENSOR_ELEMENT[0][1] or ())
+_REPORT_RANKS: Final = _field_ranks(_SENSOR_ELEMENT[1][1] or ())
+_SENSOR_PARTS: Final = frozenset({"sensorMetadata", "sensorReport"})
+_CACHE_SIZE: Final = 1 << 14
+
+
+class _Context:
+    """What the rendering of values depends on (namespaces, expansions), with caches."""
+
+    __slots__ = ("expanded", "key_ns", "names", "suffixes", "urn", "value_ns", "values")
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...], expanded: frozenset[str]) -> None:
+        self.key_ns, self.value_ns = _namespace_maps(pairs)
+        self.expanded = expanded
+        self.suffixes = _suffix_index(expanded) if expanded else {}
+        self.urn = "urn" not in self.value_ns  # EPC URNs are then taken as they are
+        self.values: dict[str, str] = {}  # canonical text of string values (no missed URIs)
+        self.names: dict[str, str] = {}  # element names of JSON keys
+
+
+_context: Final = lru_cache(maxsize=256)(_Context)
+
+
+class _FastEvent:
+    """Pre-hash of a flat event (see ``_is_flat``) field by field, without the element tree.
+
+    Each handler returns False when a value has an unusual shape; that field then goes
+    through the element tree, which is exact in every case.
+    """
+
+    __slots__ = ("_builder", "_ctx", "_expanded", "_namespaces", "ordered", "rest")
+
+    def __init__(self, namespaces: Mapping[str, str], expanded: set[str], ctx: _Context) -> None:
+        self._namespaces, self._expanded, self._ctx = namespaces, expanded, ctx
+        self._builder: _TreeBuilder | None = None
+        self.ordered: list[tuple[int, str]] = []
+        self.rest: list[str] = []
+
+    def builder(self) -> _TreeBuilder:
+        """The element-tree builder, made on first use; it records missed CBV/GS1 URIs."""
+        if self._builder is None:
+            self._builder = _TreeBuilder(self._namespaces, self._expanded)
+        return self._builder
+
+    def canon(self, value: Any) -> str:
+        """A leaf value as the element tree renders it: ``_text``, strip, value rules."""
+        if type(value) is str:
+            known = self._ctx.values.get(value)
+            if known is not None:
+                return known
+            if self._ctx.urn and value.startswith("urn:epc:"):
+                fast = fast_epc(value)
+                if fast:
+                    return fast
+        elif type(value) is int and -_EXACT_INT < value < _EXACT_INT:
+            return str(value)
+        text = self.builder()._text(value).strip()
+        text = _canonical_value(text) if text else ""
+        if type(value) is str and not value.startswith(_EXPANDED_BASES):
+            values = self._ctx.values
+            if len(values) >= _CACHE_SIZE:
+                values.clear()
+            values[value] = text
+        return text
+
+    def time(self, value: Any) -> str:
+        """A timestamp as the element tree renders it."""
+        if type(value) is str and value[:13] not in self._ctx.value_ns:
+            fast = _fast_time(value)
+            if fast:
+                return fast
+        text = self.builder()._text(value).strip()
+        return _canonical_time(text) if text else ""
+
+    def name(self, key: str) -> str:
+        """The element name of a JSON key."""
+        name = self._ctx.names.get(key)
+        if name is None:
+            name = self.builder()._key(key)
+            if len(self._ctx.names) < _CACHE_SIZE:
+                self._ctx.names[key] = name
+        return name
+
+    def add(self, key: str, value: Any) -> None:
+        """Render one top-level field into the ordered part or the trailing sorted part."""
+        if not _HANDLERS.get(key, _FastEvent._other)(self, key, value):
+            self._tree(key, value)
+
+    def _leaf(self, key: str, value: Any) -> bool:
+        if not isinstance(value, str | int | float):
+            return False
+        text = self.canon(value)
+        if text:
+            self.ordered.append((_TOP[key][0], f"{key}={text}"))
+        return True
+
+    def _event_time(self, key: str, value: Any) -> bool:
+        if not isinstance(value, str):
+            return False
+        text = self.time(value)
+        if text:
+            self.ordered.append((0, "eventTime=" + text))
+        return True
+
+    def _epcs(self, key: str, values: Any) -> bool:
+        if not isinstance(values, list) or not all(type(v) is str for v in values):
+            return False
+        if self._ctx.urn:
+            links = fast_epc_list(values)
+            epcs = ["epc=" + (t or self.canon(v)) for t, v in zip(links, values, strict=True)]
+        else:
+            epcs = ["epc=" + t for t in map(self.canon, values)]
+        epcs = [t for t in epcs if t != "epc="]
+        if epcs:
+            epcs.sort()
+            self.ordered.append((_TOP[key][0], key + "".join(epcs)))
+        return True
+
+    def _quantities(self, key: str, values: Any) -> bool:
+        if not isinstance(values, list):
+            return False
+        elements = []
+        for item in values:
+            if not isinstance(item, dict) or not item or not _QUANTITY_KEYS.issuperset(item):
+                return False
+            fields = self._fields(item, _QUANTITY_RANKS)
+            if fields is None:
+                return False
+            if fields:
+                elements.append("quantityElement" + fields)
+        if elements:
+            elements.sort()
+            self.ordered.append((_TOP[key][0], key + "".join(elements)))
+        return True
+
+    def _fields(self, item: dict[str, Any], ranks: dict[str, tuple[int, bool]]) -> str | None:
+        """``_ordered`` of one object's leaves named in ``ranks``; None for anything else."""
+        parts = []
+        for key, value in item.items():
+            entry = ranks.get(key)
+            if entry is None or isinstance(value, dict | list):
+                return None
+            text = self.time(value) if entry[1] else self.canon(value)
+            if text:
+                parts.append((entry[0], f"{key}={text}"))
+        if len(parts) > 1:
+            parts.sort()
+        return "".join([text for _, text in parts])
+
+    def _sensors(self, key: str, values: Any) -> bool:
+        if not isinstance(values, list):
+            return False
+        elements = []
+        for element in values:
+            if not isinstance(element, dict) or not _SENSOR_PARTS.issuperset(element):
+                return False
+            metadata = element.get("sensorMetadata", {})
+            fields = self._fields(metadata, _METADATA_RANKS) if type(metadata) is dict else None
+            if fields is None:
+                return False
+            parts = ["sensorMetadata" + fields] if fields else []
+            reports = []
+            for report in _items(element.get("sensorReport", [])):
+                fields = self._fields(report, _REPORT_RANKS) if type(report) is dict else None
+                if fields is None:
+                    return False
+                if fields:
+                    reports.append("sensorReport" + fields)
+            reports.sort()
+            parts.extend(reports)
+            if parts:
+                elements.append("sensorElement" + "".join(parts))
+        if elements:
+            elements.sort()
+            self.ordered.append((_TOP[key][0], key + "".join(elements)))
+        return True
+
+    def _pairs(self, key: str, values: Any) -> bool:
+        value_key = _PAIR_VALUE_OF[key]
+        if not isinstance(values, list) or not all(
+            isinstance(v, dict) and v.keys() == {"type", value_key} for v in values
+        ):
+            return False
+        pairs = []
+        for item in values:
+            kind, value = self.canon(item["type"]), self.canon(item[value_key])
+            pairs.append(
+                ("type=" + kind if kind else "type")
+                + (f"{value_key}={value}" if value else value_key)
+            )
+        if pairs:
+            pairs.sort()
+            self.rest.append(key + "".join(pairs))
+        return True
+
+    def _location(self, key: str, value: Any) -> bool:
+        if (
+            not isinstance(value, dict)
+            or value.keys() != {"id"}
+            or not isinstance(value["id"], str)
+        ):
+            return False
+        text = self.canon(value["id"])
+        if text:
+            self.ordered.append((_TOP[key][0], f"{key}id={text}"))
+        return True
+
+    def _other(self, key: str, value: Any) -> bool:
+        """ILMD and extension fields: one trailing entry per value."""
+        name = self.name(key)
+        if name in _TOP_ODD or name.endswith("List"):
+            return False
+        rendered = [self._render(name, item) for item in _items(value)]
+        if None in rendered:
+            return False
+        self.rest.extend(cast(list[str], rendered))
+        return True
+
+    def _render(self, name: str, value: Any) -> str | None:
+        """``_generic`` of the element ``node(name, value)``, None for unusual shapes."""
+        if isinstance(value, list):
+            return None
+        if not isinstance(value, dict):
+            text = self.canon(value)
+            return f"{name}={text}" if text else name
+        parts: list[str] = []
+        for raw_key, child in value.items():
+            if raw_key in _DROPPED_KEYS or raw_key.startswith("@xmlns"):
+                if raw_key == "#text":
+                    return None
+                continue
+            child_name = self.name(raw_key)
+            if child_name in _NESTED_ODD or child_name.endswith("List"):
+                return None
+            for item in _items(child):
+                part = self._render(child_name, item)
+                if part is None:
+                    return None
+                parts.append(part)
+        if len(parts) > 1:
+            parts.sort()
+        return name + "".join(parts)
+
+    def _tree(self, key: str, value: Any) -> None:
+        by_name: dict[str, list[Node]] = {}
+        for kid in self.builder().children({key: value}):
+            by_name.setdefault(kid[0], []).append(kid)
+        for name, kids in by_name.items():
+            entry = _TOP.get(name)
+            if entry:
+                rank, sub, is_time = entry
+                texts = [t for t in (_element(kid, sub, is_time) for kid in kids) if t]
+                self.ordered.extend((rank, text) for text in texts)
+                kids = [kid for kid in kids if kid[2]]  # partly consumed: the rest trails
+            if name not in _NOT_HASHED:
+                self.rest.extend(_generic((kid,)) for kid in kids)
+
+    def prehash(self, head: str) -> str:
+        """Join the parts: algorithm order first, then everything else sorted."""
+        self.ordered.sort()
+        self.rest.sort()
+        return head + "".join([text for _, text in self.ordered]) + "".join(self.rest)
+
+    def missed(self) -> set[str]:
+        """CBV/GS1 URIs met outside the vocabulary fields (then the tree must redo it all)."""
+        return self._builder.missed if self._builder is not None else set()
+
+
+def _items(value: Any) -> list[Any] | tuple[Any]:
+    return value if isinstance(value, list) else (value,)
+
+
+_Handler = Callable[[_FastEvent, str, Any], bool]
+_HANDLERS: Final[dict[str, _Handler]] = {
+    "eventTime": _FastEvent._event_time,
+    "readPoint": _FastEvent._location,
+    "bizLocation": _FastEvent._location,
+    "sensorElementList": _FastEvent._sensors,
+    **dict.fromkeys(_LEAF_FIELDS, _FastEvent._leaf),
+    **dict.fromkeys(_EPC_FIELDS, _FastEvent._epcs),
+    **dict.fromkeys(_QUANTITY_FIELDS, _FastEvent._quantities),
+    **dict.fromkeys(_PAIR_LISTS, _FastEvent._pairs),
+}
+
+
+def _fast_prehash(event: Mapping[str, Any], namespaces: Mapping[str, str], head: str) -> str:
+    """The pre-hash of a flat event; the element tree redoes it if a CBV URI was missed."""
     expanded = _vocabulary_expansions(event)
+    ctx = _context(tuple(namespaces.items()), frozenset(expanded))
+    fast = _FastEvent(namespaces, expanded, ctx)
+    for key, value in event.items():
+        if key not in _SKIPPED_KEYS and not key.startswith("@xmlns"):
+            fast.add(key, value)
+    missed = fast.missed()
+    if not missed:
+        return fast.prehash(head)
+    return _prehash_via_tree(_TreeBuilder(namespaces, expanded | missed), event, head)
+
+
+def _prehash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None, fast: bool) -> str:
+    if type(event) is not dict and not isinstance(event, Mapping):
+        raise EventHashError("an EPCIS event must be a JSON object")
     kind = event.get("type")
     head = "eventType=" + (kind if isinstance(kind, str) else "")
-    builder = _TreeBuilder(namespaces or {}, expanded)
-    if _is_flat(event):
-        flat = _FlatEvent(builder)
-        for key, value in event.items():
-            if key not in _SKIPPED_KEYS and not key.startswith("@xmlns"):
-                flat.add(key, value)
-        result = flat.prehash(head)
-    else:
-        result = _prehash_via_tree(builder, event, head)
+    namespaces = namespaces or {}
+    flat = _is_flat(event)
+    if flat and fast:
+        return _fast_prehash(event, namespaces, head)
+    expanded = _vocabulary_expansions(event)
+    builder = _TreeBuilder(namespaces, expanded)
+    # An empty top-level pair list of a flat event leaves no trace, as in the reference.
+    kept = {k: v for k, v in event.items() if not (k in _PAIR_LISTS and v == [])}
+    result = _prehash_via_tree(builder, kept if flat else event, head)
     if builder.missed:
         # CBV/GS1 URIs outside the vocabulary fields also feed the bare-word rule; rare enough
         # to pay for a second pass instead of a pre-scan of every event.
-        builder = _TreeBuilder(namespaces or {}, expanded | builder.missed)
+        builder = _TreeBuilder(namespaces, expanded | builder.missed)
         result = _prehash_via_tree(builder, event, head)
     return result
 
 
+def prehash_string(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> str:
+    """The pre-hash string of one JSON-binding event (``namespaces``: prefix -> URI)."""
+    return _prehash(event, namespaces, fast=True)
+
+
+def general_prehash_string(
+    event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None
+) -> str:
+    """:func:`prehash_string` without the fast path: the element tree for every field."""
+    return _prehash(event, namespaces, fast=False)
+
+
 def event_hash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> str:
     """The CBV 2.0 event hash ``ni:///sha-256;<hex>?ver=CBV2.0`` of one JSON-binding event."""
-    digest = hashlib.sha256(prehash_string(event, namespaces).encode()).hexdigest()
+    digest = hashlib.sha256(_prehash(event, namespaces, fast=True).encode()).hexdigest()
     return f"ni:///sha-256;{digest}?ver=CBV2.0"
