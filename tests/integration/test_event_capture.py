@@ -596,3 +596,40 @@ def test_record_time_is_set_by_the_store(runtime: Runtime) -> None:
     before = datetime.now().astimezone().isoformat()
     _capture(runtime, tenant, document(event(epcList=[bottle(1, PARTNER_GTIN)])))
     assert len(_query(runtime, tenant, GE_recordTime=before)) == 1
+
+
+def test_documents_larger_than_a_batch_keep_state_between_batches(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events are stored in batches; later batches see the states earlier ones made."""
+    monkeypatch.setattr("suyuan.services.capture.BATCH", 2)
+    tenant = make_enterprise(runtime)
+    make_product(runtime, tenant)
+    flow = [
+        commission(1, 2, 3),
+        pack(sscc(1), [bottle(1), bottle(2)]),
+        commission(1, time="2026-02-01T00:00:00+00:00"),  # twice: refused
+        commission(4, lot="L2"),
+        pack(sscc(2), [bottle(3), bottle(4)]),
+        pack(sscc(9), [sscc(1), sscc(2)]),
+        event(epcList=[sscc(9)], biz_step="shipping", disposition="in_transit"),
+    ]
+    with pytest.raises(CaptureRejected) as caught:
+        _capture(runtime, tenant, document(*flow))
+    # Only the bad event is reported, not the events after it that depend on stored state.
+    assert [(e["index"], e["rule"]) for e in caught.value.errors] == [(2, "commissioned_twice")]
+    assert _count(runtime, events, tenant) == 0
+    result = _capture(runtime, tenant, document(*flow), Behaviour.PROCEED)
+    assert (result.captured, result.rejected) == (6, 1)
+    assert _unit(runtime, bottle_key(2))["status"] == "in_transit"
+    assert _unit(runtime, bottle_key(4))["parent"] == sscc_key(2)
+    assert _unit(runtime, bottle_key(4))["status"] == "in_transit"
+    with runtime.uow(write=False) as uow:
+        seqs = (
+            uow.connection.execute(
+                sa.select(events.c.seq).where(events.c.tenant_id == tenant.id).order_by(events.c.id)
+            )
+            .scalars()
+            .all()
+        )
+    assert seqs == [1, 2, 3, 4, 5, 6]

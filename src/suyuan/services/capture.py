@@ -205,9 +205,7 @@ def capture_events(
     iterator = iter(events)
     try:
         while batch := list(itertools.islice(iterator, BATCH)):
-            head = _capture_batch(
-                conn, tenant_id, own, batch, behaviour, capture_id, head, seen, result
-            )
+            head = _capture_batch(conn, tenant_id, own, batch, capture_id, head, seen, result)
             if progress is not None:
                 progress(len(batch))
     except DocumentError as exc:
@@ -275,7 +273,6 @@ def _capture_batch(
     tenant_id: int,
     own: frozenset[str],
     batch: list[ParsedEvent],
-    behaviour: Behaviour,
     capture_id: int,
     head: LedgerHead,
     seen: set[str],
@@ -290,13 +287,11 @@ def _capture_batch(
             continue
         seen.add(item.dedup_key)
         fresh.append(item)
-    if result.errors and behaviour is Behaviour.ROLLBACK:
-        _dry_run(conn, tenant_id, own, fresh, result)
-        return head
+    # With rollback behaviour a bad event dooms the transaction, but the good events
+    # are still stored in it: later batches must see their states, or they would report
+    # rule breaks that are only echoes of the first error.
     projection = _load(conn, tenant_id, own, fresh)
     accepted = _apply(projection, fresh, result)
-    if result.errors and behaviour is Behaviour.ROLLBACK:
-        return head
     return _store(conn, tenant_id, accepted, fresh, projection, capture_id, head, result)
 
 
@@ -319,17 +314,6 @@ def _apply(
                 continue
         accepted.append(item)
     return accepted
-
-
-def _dry_run(
-    conn: sa.Connection,
-    tenant_id: int,
-    own: frozenset[str],
-    fresh: list[_Prepared],
-    result: CaptureResult,
-) -> None:
-    """Keep checking state rules after a failure so every bad event is reported."""
-    _apply(_load(conn, tenant_id, own, fresh), fresh, result)
 
 
 def _load(
