@@ -101,6 +101,7 @@ class Store:
         self.other = make_api_user(runtime, make_enterprise(runtime))
 
     def get(self, path: str, user: ApiUser | None = None, **headers: str) -> Any:
+        """GET as ``user`` (the tenant's by default); asserts 200."""
         response = self.client.get(path, headers=(user or self.user).headers | headers)
         assert response.status_code == 200, response.text
         return response
@@ -349,18 +350,17 @@ def test_xml_is_returned_on_accept(store: Store) -> None:
 
 def test_gs1_epc_format_header_converts_both_ways(store: Store) -> None:
     """GEN-26: GS1-EPC-Format: Always_GS1_Digital_Link / Always_EPC_URN."""
-    as_dl = _events(
-        store.get(
-            "/epcis/events?EQ_eventID=e2", **{"GS1-EPC-Format": "Always_GS1_Digital_Link"}
-        ).json()
-    )[0]
+
+    def first(path: str, mode: str) -> dict[str, Any]:
+        response = store.client.get(path, headers=store.user.headers | {"GS1-EPC-Format": mode})
+        return _events(response.json())[0]
+
+    as_dl = first("/epcis/events?EQ_eventID=e2", "Always_GS1_Digital_Link")
     assert as_dl["parentID"] == "https://id.gs1.org/00/069012340000000016"
     assert as_dl["childEPCs"][0] == "https://id.gs1.org/01/06901234567892/21/1"
-    as_urn = _events(
-        store.get("/epcis/events?EQ_eventID=e8", **{"GS1-EPC-Format": "Always_EPC_URN"}).json()
-    )[0]
+    as_urn = first("/epcis/events?EQ_eventID=e8", "Always_EPC_URN")
     assert as_urn["epcList"] == ["urn:epc:id:sgtin:6911234.056789.9"]
-    unchanged = _events(store.get("/epcis/events?EQ_eventID=e8").json())[0]
+    unchanged = first("/epcis/events?EQ_eventID=e8", "No_Preference")
     assert unchanged["epcList"] == [DL_BOTTLE_9]
 
 
