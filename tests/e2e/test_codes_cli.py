@@ -53,7 +53,7 @@ def run_json(env: dict[str, str], *args: str) -> Any:
 
 def gtin_with_check(body: str) -> str:
     """A GTIN-14 from its first 13 digits."""
-    return body + gs1_check_digit(body)
+    return body + str(gs1_check_digit(body))
 
 
 CASE_GTIN = gtin_with_check("1690123456789")
@@ -273,30 +273,30 @@ def test_export_writes_the_same_file_again(cli_env: dict[str, str], tmp_path: Pa
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("--gtin", "06901234567885", "-n", "5"), "06901234567885"),
-        (("--gtin", "06901234567893", "-n", "5"), "wrong check digit 3, expected 2"),
-        (("--gtin", GTIN, "-n", "0"), "count 0: must be between 1 and"),
-        (("--gtin", GTIN, "-n", "-4"), "count -4: must be between 1 and"),
-        (("--gtin", LOOSE_GTIN, "-n", "5", "--level", "case"), "has no case level"),
-        (("--gtin", LOOSE_GTIN, "-n", "5", "--level", "pallet"), "has no pallet level"),
-        (("--gtin", GTIN, "-n", "5", "--level", "crate"), "level 'crate': must be one of"),
-        (("--gtin", GTIN, "-n", "5", "-e", "other"), "not found in this enterprise"),
-    ],
-)
+BAD_ISSUES = [
+    (("--gtin", "06901234567885", "-n", "5"), "06901234567885"),
+    (("--gtin", "06901234567893", "-n", "5"), "wrong check digit 3, expected 2"),
+    (("--gtin", GTIN, "-n", "0"), "count 0: must be between 1 and"),
+    (("--gtin", GTIN, "-n", "-4"), "count -4: must be between 1 and"),
+    (("--gtin", LOOSE_GTIN, "-n", "5", "--level", "case"), "has no case level"),
+    (("--gtin", LOOSE_GTIN, "-n", "5", "--level", "pallet"), "has no pallet level"),
+    (("--gtin", GTIN, "-n", "5", "--level", "crate"), "level 'crate': must be one of"),
+    (("--gtin", GTIN, "-n", "5", "-e", "other"), "not found in this enterprise"),
+]
+
+
 def test_bad_issue_input_gets_a_clear_error_and_reserves_nothing(
-    cli_env: dict[str, str], args: tuple[str, ...], message: str
+    cli_env: dict[str, str],
 ) -> None:
     """Unknown GTIN, count 0, a level without packaging, the wrong enterprise: exit 1."""
     setup_enterprise(cli_env)
     run(cli_env, "products", "add", LOOSE_GTIN, "-e", "distillery", "--name", "散装")
     run(cli_env, "enterprises", "add", "other", "--name", "Other", "--gs1-prefix", "6911234")
-    code, out = run(cli_env, "codes", "issue", *args)
-    assert code == 1
-    assert message in out
-    assert "Traceback" not in out
+    for args, message in BAD_ISSUES:
+        code, out = run(cli_env, "codes", "issue", *args)
+        assert code == 1, args
+        assert message in out, (args, out)
+        assert "Traceback" not in out
     assert run_json(cli_env, "codes", "blocks") == []
 
 
@@ -467,19 +467,7 @@ def test_void_and_destroy_leave_records_per_block(cli_env: dict[str, str], tmp_p
     assert "smudged print" in out
 
 
-@pytest.mark.parametrize(
-    ("pick", "extra", "message"),
-    [
-        ("voided", (), "is already voided"),
-        ("destroyed", ("--destroyed",), "is already destroyed"),
-        ("forged", (), "cannot be voided (forged"),
-        ("garbage", (), "cannot be voided (malformed"),
-        ("fresh", ("--reason", " "), "say why the codes are voided"),
-    ],
-)
-def test_void_refuses_codes_it_cannot_void(
-    cli_env: dict[str, str], tmp_path: Path, pick: str, extra: tuple[str, ...], message: str
-) -> None:
+def test_void_refuses_codes_it_cannot_void(cli_env: dict[str, str], tmp_path: Path) -> None:
     """A code already void or destroyed, a forged or malformed code, or no reason: exit 1."""
     setup_enterprise(cli_env)
     issue(cli_env, tmp_path / "a.txt", "--gtin", GTIN, "-n", "4")
@@ -487,17 +475,22 @@ def test_void_refuses_codes_it_cannot_void(
     run_json(cli_env, "codes", "void", codes[0], "--reason", "misprint")
     run_json(cli_env, "codes", "void", codes[1], "--reason", "burnt", "--destroyed")
     forged = codes[2][:-1] + ("A" if codes[2][-1] != "A" else "B")
-    target = {
-        "voided": codes[0],
-        "destroyed": codes[1],
-        "forged": forged,
-        "garbage": "not-a-code-at-all",
-        "fresh": codes[3],
-    }[pick]
-    reason = () if "--reason" in extra else ("--reason", "again")
-    code, out = run(cli_env, "codes", "void", target, *reason, "-e", "distillery", *extra)
-    assert code == 1
-    assert message in out
+    cases = [
+        ((codes[0], "--reason", "again"), "is already voided"),
+        ((codes[1], "--reason", "again", "--destroyed"), "is already destroyed"),
+        ((forged, "--reason", "again"), "cannot be voided (forged"),
+        (("not-a-code-at-all", "--reason", "again"), "cannot be voided (malformed"),
+        ((codes[3], "--reason", " "), "say why the codes are voided"),
+        ((codes[3], codes[0], "--reason", "both"), "is already voided"),
+    ]
+    for args, message in cases:
+        code, out = run(cli_env, "codes", "void", *args, "-e", "distillery")
+        assert code == 1, args
+        assert message in out, (args, out)
+    # A refused batch voids nothing, not even its good codes.
+    assert verify(cli_env, codes[3])[0]["state"] == "issued"
+    code, out = run(cli_env, "codes", "void", codes[0], "--reason", "gone", "--destroyed")
+    assert code == 0, out  # a voided label may still be recorded as destroyed
 
 
 def test_void_of_another_enterprises_code_is_not_found(
@@ -614,26 +607,25 @@ def test_datamatrix_labels_hold_the_gs1_element_string(
     assert pdf_codes == elements
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("--start", "4", "--count", "5"), "range 4+5 is outside block"),
-        (("--start", "-1"), "range -1+"),
-        (("--count", "0"), "range 0+0 is outside block"),
-        (("--image", "gif"), "--image 'gif': must be pdf, svg or png"),
-        (("--block", "999"), "code block 999 not found"),
-    ],
-)
-def test_bad_label_ranges_are_refused(
-    cli_env: dict[str, str], tmp_path: Path, args: tuple[str, ...], message: str
-) -> None:
+def test_bad_label_ranges_are_refused(cli_env: dict[str, str], tmp_path: Path) -> None:
     """Label ranges outside the block, unknown image types and blocks: exit 1."""
     setup_enterprise(cli_env)
-    block = issue(cli_env, tmp_path / "c.txt", "--gtin", GTIN, "-n", "8")
-    block_arg = () if "--block" in args else ("--block", str(block["block_id"]))
-    code, out = run(cli_env, "codes", "label", *block_arg, "-o", str(tmp_path / "l.pdf"), *args)
-    assert code == 1
-    assert message in out
+    block = (
+        "--block",
+        str(issue(cli_env, tmp_path / "c.txt", "--gtin", GTIN, "-n", "8")["block_id"]),
+    )
+    cases = [
+        ((*block, "--start", "4", "--count", "5"), "range 4+5 is outside block"),
+        ((*block, "--start", "-1"), "range -1+"),
+        ((*block, "--count", "0"), "range 0+0 is outside block"),
+        ((*block, "--image", "gif"), "--image 'gif': must be pdf, svg or png"),
+        (("--block", "999"), "code block 999 not found"),
+    ]
+    for args, message in cases:
+        code, out = run(cli_env, "codes", "label", *args, "-o", str(tmp_path / "l.pdf"))
+        assert code == 1, args
+        assert message in out, (args, out)
+    assert not (tmp_path / "l.pdf").exists()
 
 
 # --- memory -------------------------------------------------------------------------------
@@ -652,7 +644,7 @@ def _peak_rss_mb(env: dict[str, str], *args: str) -> float:
 
 
 def test_printer_files_stream_in_flat_memory(tmp_path: Path) -> None:
-    """GEN-32: a file of 2,000,000 codes takes no more memory than a file of 1,000."""
+    """GEN-32: a file of 1,000,000 codes takes no more memory than a file of 1,000."""
     import os
 
     env = dict(os.environ) | {
@@ -664,8 +656,8 @@ def test_printer_files_stream_in_flat_memory(tmp_path: Path) -> None:
     setup_enterprise({k: env[k] for k in env if k.startswith("SUYUAN_")})
     issue_args = ("codes", "issue", "--gtin", GTIN, "--format", "csv", "--out")
     small = _peak_rss_mb(env, *issue_args, str(tmp_path / "s.csv"), "-n", "1000")
-    big = _peak_rss_mb(env, *issue_args, str(tmp_path / "b.csv"), "-n", "2000000")
+    big = _peak_rss_mb(env, *issue_args, str(tmp_path / "b.csv"), "-n", "1000000")
     assert len(lines(tmp_path / "s.csv")) == 1001
-    assert (tmp_path / "b.csv").stat().st_size > 2_000_000 * 100
+    assert (tmp_path / "b.csv").stat().st_size > 1_000_000 * 100
     assert big < 200
     assert big - small < 40, (small, big)
