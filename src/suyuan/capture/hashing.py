@@ -136,11 +136,11 @@ def _vocabulary_expansions(event: Mapping[str, Any]) -> set[str]:
             for item in _as_list(value):
                 if isinstance(item, dict):
                     _expand(item.get("type"), _PAIR_TERMS[key], found)
+        elif key == "sensorElementList":
+            _sensor_expansions(value, found)
         elif isinstance(value, dict):  # persistentDisposition, errorDeclaration
             for field, terms in _NESTED_TERMS[key].items():
                 _expand(value.get(field), terms, found)
-        elif key == "sensorElementList":
-            _sensor_expansions(value, found)
     return found
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from suyuan.capture.hashing import EventHashError, event_hash, prehash_string
@@ -413,3 +413,164 @@ def test_xml_events_hash_as_the_reference_hashes_the_xml_file(name: str) -> None
         assert mismatches, "a known divergence went away; update XML_DIVERGENCES"
     else:
         assert mismatches == []
+
+
+# --------------------------------------------------------------------------- fast vs general
+# The fast path must give the very pre-hash of the general path (the element tree, checked
+# against the reference above) for every input, the usual shapes and the odd ones alike.
+
+_ODD_CHARS = "0123456789.%2F!()*+,:; \t٣AZaz_-'"
+_ODD_TEXT = st.text(_ODD_CHARS, max_size=24)
+
+
+@st.composite
+def _epc_like(draw: st.DrawFn) -> str:
+    scheme = draw(st.sampled_from([
+        "urn:epc:id:sgtin:", "urn:epc:id:sscc:", "urn:epc:id:sgln:", "urn:epc:class:lgtin:",
+        "urn:epc:id:giai:", "urn:epc:idpat:sgtin:", "urn:epc:id:sgtin",
+    ]))  # fmt: skip
+    if draw(st.booleans()):
+        return scheme + draw(_ODD_TEXT)
+    company = draw(st.text("0123456789", min_size=5, max_size=13))
+    ref = draw(st.text("0123456789٣", min_size=0, max_size=12))
+    tail = draw(st.one_of(_SERIAL, _ODD_TEXT, st.sampled_from(["0", "*", "L1", "A" * 21])))
+    return f"{scheme}{company}.{ref}" + draw(st.sampled_from([".", "", ". "])) + tail
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(_epc_like(), _epcs()))
+@example("urn:epc:id:sgtin:4012345.011111." + "A" * 21)
+@example("urn:epc:class:lgtin:4012345.011111." + "A" * 21)
+@example("urn:epc:id:sgln:4012345.00001." + "A" * 21)
+@example("urn:epc:id:sgtin:4012345.011111.A%2F")
+@example("urn:epc:id:sscc:4012345.00000000٣1")
+def test_fast_epc_conversion_is_the_general_value_rule(text: str) -> None:
+    from suyuan.capture import hash_identifiers, hashing
+
+    fast = hash_identifiers.fast_epc(text)
+    if fast is not None:
+        assert fast == hashing._canonical_value(text) == hash_identifiers.digital_link(text)
+    assert hash_identifiers.fast_epc_list([text, text]) == [fast, fast]
+
+
+_ODD_TIMES = st.builds(
+    lambda date, clock, fraction, zone: f"{date}T{clock}{fraction}{zone}",
+    st.one_of(
+        st.dates().map(str),
+        st.sampled_from(["2024-02-30", "2023-02-29", "0001-01-01", "9999-12-31", "2024-1-01",
+                         "２０２４-01-01", "2024-W01-1"]),
+    ),
+    st.one_of(
+        st.times().map(lambda t: t.strftime("%H:%M:%S")),
+        st.sampled_from(["24:00:00", "23:59:60", "12:3:00", "1:00:00", "12:00", "12:00:0x"]),
+    ),
+    st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=8).map(lambda f: "." + f),
+              st.sampled_from([".", ",5", ".9995", ".9999995", ".0005", ".0015"])),
+    st.one_of(
+        st.sampled_from(["Z", "", "z", "+00:00", "-00:00", "+24:00", "+23:59", "-23:59", "+0800",
+                         "+08:00:00", "+05:60", " Z", "Z "]),
+        st.builds(lambda s, h, m: f"{s}{h:02d}:{m:02d}", st.sampled_from("+-"),
+                  st.integers(0, 23), st.integers(0, 59)),
+    ),
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(_ODD_TIMES, _TIMES))
+def test_fast_time_is_the_general_time_rule(text: str) -> None:
+    from suyuan.capture import hashing
+
+    try:
+        general: str | None = hashing._canonical_time(text)
+    except (OverflowError, ValueError):
+        general = None  # the general rule fails; the fast path must leave it to it
+    fast = hashing._fast_time(text)
+    if fast is not None:
+        assert fast == general
+
+
+_NS_CHOICES = st.sampled_from([
+    NAMESPACES,
+    {},
+    {"ex": "https://ns.example.com/epcis/", "urn": "https://urn.example.com/"},
+    {"ex": "https://ns.example.com/epcis/", "2024-03-01T10": "https://odd.example.com/"},
+    {"ex": "https://ns.example.com/epcis", "cbv": "https://ref.gs1.org/cbv/"},
+])  # fmt: skip
+_ODD_WORDS = st.sampled_from([
+    "location", "owning_party", "active", "po", "BizStep-shipping", "cbv/BizStep-shipping",
+    "https://ref.gs1.org/cbv/BizStep-shipping", "https://ref.gs1.org/cbv/Disp-unknown",
+    "https://gs1.org/voc/Temperature", "ex:thing", "urn:thing", " padded ", "", "1e3", "+05.50",
+    "urn:epcglobal:cbv:disp:active", "Temperature", "ALARM_CONDITION",
+])  # fmt: skip
+_ODD_LEAF = st.one_of(_ODD_WORDS, _WORDS, _NUMBERS, st.booleans(), st.none(), _epc_like(),
+                      st.integers(2**53 - 2, 2**53 + 2), st.floats(allow_nan=False))  # fmt: skip
+_ODD_KEYS = st.sampled_from([
+    "ex:a", "ex:b", "ex:cList", "ex:quantity", "quantity", "#text", "comment", "@xmlns:x", "x",
+    "source", "inputEPC", "childEPCs", "urn:y", "eventTime", "type", "sensorReport",
+])  # fmt: skip
+_ODD_VALUES = st.recursive(
+    _ODD_LEAF,
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(_ODD_KEYS, inner, max_size=3)),
+    max_leaves=8,
+)  # fmt: skip
+
+
+@st.composite
+def _odd_events(draw: st.DrawFn) -> dict[str, Any]:
+    """Usual events bent in every way the fast path must notice (or render alike)."""
+    event = draw(_events())
+    top_keys = st.sampled_from([
+        "ilmd", "ex:d", "ex:eList", "eventTime", "action", "epcList", "childEPCs", "parentID",
+        "readPoint", "bizLocation", "quantityList", "bizTransactionList", "sourceList",
+        "destinationList", "sensorElementList", "persistentDisposition", "certificationInfo",
+        "bizStep", "disposition", "eventTimeZoneOffset", "errorDeclaration", "@xmlns:ex",
+        "comment", "urn:z",
+    ])  # fmt: skip
+    for key in draw(st.lists(top_keys, unique=True, max_size=4)):
+        event[key] = draw(_ODD_VALUES)
+    if draw(st.booleans()):
+        event["sensorElementList"] = [
+            draw(st.dictionaries(st.sampled_from(["sensorMetadata", "sensorReport", "ex:s"]),
+                                 st.one_of(_ODD_VALUES, st.dictionaries(st.sampled_from(
+                                     ["time", "deviceID", "type", "value", "ex:x", "startTime"]),
+                                     _ODD_LEAF, max_size=3)), max_size=2))
+        ]  # fmt: skip
+    return event
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_events(), _odd_events()), _NS_CHOICES)
+def test_the_fast_path_gives_the_general_pre_hash(event: dict[str, Any], ns: Any) -> None:
+    from suyuan.capture.hashing import general_prehash_string
+
+    try:
+        expected = general_prehash_string(event, ns)
+    except EventHashError:
+        with pytest.raises(EventHashError):
+            prehash_string(event, ns)
+        return
+    assert prehash_string(event, ns) == expected
+    assert prehash_string(event, ns) == expected  # again, now from the warm caches
+
+
+def test_a_single_sensor_element_object_is_hashed_not_refused() -> None:
+    element = {"sensorReport": [{"type": "Temperature", "value": 3}]}
+    event = {**_object_event(), "sensorElementList": element}
+    assert prehash_string(event) == prehash_string({**event, "sensorElementList": [element]})
+
+
+def test_the_value_cache_depends_on_the_namespaces_and_the_vocabulary() -> None:
+    event = {
+        **_object_event(),
+        "ex:where": "location",
+        "ex:id": "urn:epc:id:sgtin:4012345.011111.1",
+    }
+    plain = prehash_string(event, NAMESPACES)
+    with_urn = prehash_string(event, {**NAMESPACES, "urn": "https://u.example.com/"})
+    assert "https://u.example.com/epc:id:sgtin:4012345.011111.1" in with_urn
+    assert "{https://ns.example.com/epcis/}where=location" in plain
+    destination = {"type": "location", "destination": "urn:epc:id:sgln:4012345.00001.0"}
+    widened = prehash_string({**event, "destinationList": [destination]}, NAMESPACES)
+    assert "where=https://ref.gs1.org/cbv/SDT-location" in widened
+    assert prehash_string(event, NAMESPACES) == plain
