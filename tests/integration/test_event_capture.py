@@ -633,3 +633,36 @@ def test_documents_larger_than_a_batch_keep_state_between_batches(
             .all()
         )
     assert seqs == [1, 2, 3, 4, 5, 6]
+
+
+def test_concurrent_captures_of_a_new_tenant_all_succeed_on_one_chain(runtime: Runtime) -> None:
+    """Captures racing for a tenant's first chain head queue up instead of failing."""
+    import threading
+
+    tenant = make_enterprise(runtime)
+    failures: list[BaseException] = []
+
+    def capture(n: int) -> None:
+        try:
+            doc = document(event(event_id=f"e{n}", epcList=[bottle(n, PARTNER_GTIN)]))
+            _capture(runtime, tenant, doc)
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=capture, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with runtime.uow(write=False) as uow:
+        seqs = (
+            uow.connection.execute(
+                sa.select(events.c.seq)
+                .where(events.c.tenant_id == tenant.id)
+                .order_by(events.c.seq)
+            )
+            .scalars()
+            .all()
+        )
+    assert seqs == [1, 2, 3, 4]

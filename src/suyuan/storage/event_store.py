@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from suyuan.domain.units import LotState, Projection, UnitState
 from suyuan.storage.tables import (
@@ -76,15 +77,15 @@ class LedgerHead:
 def lock_ledger_head(conn: sa.Connection, tenant_id: int, genesis: bytes) -> LedgerHead:
     """The tenant's chain head, locked for this transaction (created at genesis if new)."""
     query = sa.select(ledger_heads).where(ledger_heads.c.tenant_id == tenant_id)
+    values = {"tenant_id": tenant_id, "last_seq": 0, "head": genesis.hex(), "sealed_seq": 0}
     if conn.dialect.name == "postgresql":
+        # Two first captures of a tenant at once: both insert the genesis head; the
+        # second waits for the first to commit, does nothing, then queues on the lock.
+        conn.execute(postgresql.insert(ledger_heads).values(values).on_conflict_do_nothing())
         query = query.with_for_update()
     row = conn.execute(query).first()
-    if row is None:
-        conn.execute(
-            ledger_heads.insert().values(
-                tenant_id=tenant_id, last_seq=0, head=genesis.hex(), sealed_seq=0
-            )
-        )
+    if row is None:  # SQLite: the write transaction (BEGIN IMMEDIATE) already serialises
+        conn.execute(ledger_heads.insert().values(values))
         return LedgerHead(0, genesis, 0)
     return LedgerHead(row.last_seq, bytes.fromhex(row.head), row.sealed_seq)
 
