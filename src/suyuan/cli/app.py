@@ -86,9 +86,33 @@ def runtime_of(ctx: typer.Context) -> Runtime:
 
 def _register() -> None:
     # Imported here so each sub-command module can import `app`/`runtime_of` from us.
-    from suyuan.cli import chain, codes, db, demo, enterprises, events, products, serve, trace, users
+    from suyuan.cli import (
+        chain,
+        codes,
+        db,
+        demo,
+        enterprises,
+        events,
+        imports,
+        products,
+        serve,
+        trace,
+        users,
+    )
 
-    for module in (db, enterprises, products, users, codes, chain, events, trace, demo, serve):
+    for module in (
+        db,
+        enterprises,
+        products,
+        users,
+        codes,
+        chain,
+        imports,
+        events,
+        trace,
+        demo,
+        serve,
+    ):
         module.register(app)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -16,6 +18,7 @@ class UnitOfWork:
         self._write = write
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
+        self._deferred = 0
 
     @property
     def connection(self) -> sa.Connection:
@@ -37,8 +40,25 @@ class UnitOfWork:
         self._transaction = connection.begin()
         return self
 
+    @contextmanager
+    def all_or_nothing(self) -> Iterator[None]:
+        """Make several service calls one transaction: their commits wait for the end.
+
+        Used by imports, where nothing may be half-done: if any call fails, the
+        exception leaves the block and everything is rolled back.
+        """
+        self._deferred += 1
+        try:
+            yield
+        finally:
+            self._deferred -= 1
+        if self._deferred == 0:
+            self.commit()
+
     def commit(self) -> None:
-        """Make the work of this unit durable."""
+        """Make the work of this unit durable (deferred inside ``all_or_nothing``)."""
+        if self._deferred:
+            return
         assert self._transaction is not None
         self._transaction.commit()
         self._transaction = None
