@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from suyuan.errors import (
@@ -45,8 +45,10 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the mappings on ``app``."""
 
     @app.exception_handler(SuyuanError)
-    async def suyuan_error(_request: Request, exc: SuyuanError) -> JSONResponse:
+    async def suyuan_error(request: Request, exc: SuyuanError) -> Response:
         status = status_of(exc)
+        if status == 401 and request.url.path.startswith("/console"):
+            return RedirectResponse("/console/login", status_code=303)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(
             error_body(exc.code, exc.message, exc.detail), status_code=status, headers=headers

@@ -12,7 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from suyuan.cli.app import runtime_of
 from suyuan.cli.output import console, err_console, print_json, print_table
 from suyuan.demo import world
-from suyuan.demo.builder import Demo, sample_urls
+from suyuan.demo.builder import DEMO_PASSWORD, Demo, sample_urls
 from suyuan.domain.access import Actor
 from suyuan.services.audit import record_audit
 from suyuan.storage.schema import current_revision, upgrade
@@ -96,6 +96,11 @@ def _build(runtime: Any, scale: world.Scale, seed: int, *, quiet: bool) -> dict[
         "counts": dict(sorted(built.counts.items())),
         "samples": sample_urls(built.samples, settings.resolver_url),
         "tokens": built.tokens,
+        "console": {
+            "url": settings.resolver_url.rstrip("/") + "/console",
+            "users": sorted(built.tokens_users()),
+            "password": DEMO_PASSWORD,
+        },
     }
     with runtime.uow() as uow:
         record_audit(
@@ -128,6 +133,12 @@ def _print(summary: dict[str, Any]) -> None:
             rows.append((name, str(value), ""))
     print_table("samples", ("sample", "code", "resolver URL"), rows)
     print_table("API tokens (demo only)", ("user", "token"), list(summary["tokens"].items()))
+    console_info = summary.get("console")
+    if console_info:
+        console.print(
+            f"console: {console_info['url']} — users {', '.join(console_info['users'])}"
+            f", password {console_info['password']}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -34,6 +34,7 @@ from suyuan.services.users import create_token, create_user
 from suyuan.storage.uow import UnitOfWork
 
 STAGE = "https://suyuan.dev/ns/bizstep/"
+DEMO_PASSWORD = "suyuan-demo"  # demo data only; printed in the summary
 Progress = Callable[[str, int], None]
 
 
@@ -44,6 +45,10 @@ class Built:
     counts: dict[str, int] = field(default_factory=dict)
     samples: dict[str, Any] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+
+    def tokens_users(self) -> list[str]:
+        """Console user names of the demo (the token owners)."""
+        return [name if name == "regulator" else f"{name}-admin" for name in self.tokens]
 
     def add(self, name: str, n: int = 1) -> None:
         """Count ``n`` more of something."""
@@ -152,6 +157,7 @@ class Demo:
                 enterprise_id=None,
                 roles=frozenset({Role.REGULATOR}),
                 display_name="市场监管局",
+                password=DEMO_PASSWORD,
             )
         for p in parties:
             producer = p is w.DISTILLERY
@@ -182,6 +188,7 @@ class Demo:
                     username=f"{slug}-admin",
                     enterprise_id=self.tenants[slug],
                     roles=frozenset({Role.ADMIN}),
+                    password=DEMO_PASSWORD,
                 )
             with self.make_uow() as uow:
                 self.built.tokens[slug] = create_token(

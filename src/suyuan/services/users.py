@@ -246,3 +246,33 @@ def authenticate_token(uow: UnitOfWork, secret: str, *, request_id: str | None) 
         user_id=row.id,
         request_id=request_id,
     )
+
+
+def authenticate_password(
+    uow: UnitOfWork, username: str, password: str, *, request_id: str | None
+) -> Actor:
+    """The actor for a console login; one message for every failure (no user probing)."""
+    row = uow.connection.execute(sa.select(users).where(users.c.username == username)).first()
+    if row is None or not row.active or not row.password_hash:
+        raise Unauthenticated("wrong user name or password")
+    if not check_password(password, row.password_hash):
+        raise Unauthenticated("wrong user name or password")
+    return _actor(row, request_id)
+
+
+def actor_for_user(uow: UnitOfWork, user_id: int, *, request_id: str | None) -> Actor:
+    """The actor of an active user (console sessions)."""
+    row = uow.connection.execute(sa.select(users).where(users.c.id == user_id)).first()
+    if row is None or not row.active:
+        raise Unauthenticated("session expired: log in again")
+    return _actor(row, request_id)
+
+
+def _actor(row: Any, request_id: str | None) -> Actor:
+    return Actor(
+        name=row.username,
+        roles=frozenset(Role(r) for r in row.roles.split(",")),
+        enterprise_id=row.enterprise_id,
+        user_id=row.id,
+        request_id=request_id,
+    )

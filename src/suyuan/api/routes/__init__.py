@@ -20,3 +20,7 @@ def register_routes(app: FastAPI, *, public_only: bool) -> None:
     app.include_router(chain.router, prefix="/api/v1")
     app.include_router(trace.router, prefix="/api/v1")
     app.include_router(epcis.router)
+
+    from suyuan.web import console
+
+    app.include_router(console.router)

@@ -1,0 +1,1 @@
+"""Web pages: the consumer resolver pages and the enterprise console."""
