@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-__all__ = ["digital_link", "fast_epc", "fast_epc_list"]
+__all__ = ["digital_link", "fast_epc", "fast_epc_list", "sgtin_batch"]
 
 # --------------------------------------------------------------------------- EPC -> DL
 
@@ -470,16 +470,47 @@ def fast_epc(text: str) -> str | None:
     return convert(text) if convert is not None else None
 
 
-def fast_epc_list(texts: list[str]) -> list[str | None]:
-    """``fast_epc`` of each text, with the commonest case (sgtin) inline."""
+def fast_epc_list(texts: list[Any], convert: bool = True) -> list[str | None] | None:
+    """``fast_epc`` of each text (all None unless ``convert``); None if one is no string."""
     links: list[str | None] = []
     leads, plain = _leads, _AI82_PLAIN
     for text in texts:
-        if text.startswith(_SGTIN):
+        if type(text) is not str:
+            return None
+        if not convert:
+            links.append(None)
+        elif text.startswith(_SGTIN):  # the commonest case inline
             lead = leads.get(text[:31]) or _lead(text[:31])
             serial = text[32:]
             if lead and text[31:32] == "." and 0 < len(serial) <= 20 and plain.issuperset(serial):
                 links.append(lead + serial)
-                continue
-        links.append(fast_epc(text))
+            else:
+                links.append(fast_epc(text))
+        else:
+            links.append(fast_epc(text))
     return links
+
+
+def sgtin_batch(texts: list[Any]) -> tuple[str, list[str]] | None:
+    """(Digital Link lead, serials) when all texts are usual sgtin URNs of one GTIN, else None.
+
+    Works on the joined list with string methods instead of one text at a time; the links are
+    ``lead + serial`` (in any order: sort the serials to sort the links).
+    """
+    first = texts[0] if texts else None
+    head = first[:32] if type(first) is str else ""
+    lead = _lead(head[:31]) if head.startswith(_SGTIN) and head[31:] == "." else ""
+    if not lead:
+        return None
+    try:
+        joined = "\n" + "\n".join(texts)
+    except TypeError:
+        return None
+    count = len(texts)
+    if joined.count("\n") != count or joined.count("\n" + head) != count:
+        return None
+    serials = joined.split("\n" + head)[1:]
+    lengths = list(map(len, serials))
+    if min(lengths) < 1 or max(lengths) > 20 or not _AI82_PLAIN.issuperset("".join(serials)):
+        return None
+    return lead, serials

@@ -24,7 +24,12 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Final, cast
 
-from suyuan.capture.hash_identifiers import digital_link, fast_epc, fast_epc_list
+from suyuan.capture.hash_identifiers import (
+    digital_link,
+    fast_epc,
+    fast_epc_list,
+    sgtin_batch,
+)
 from suyuan.errors import InvalidInput
 
 __all__ = ["EventHashError", "event_hash", "general_prehash_string", "prehash_string"]
@@ -112,6 +117,9 @@ def _as_list(value: Any) -> list[Any]:
 
 def _expand(value: Any, terms: Mapping[str, str], into: set[str]) -> None:
     """What JSON-LD expansion makes of a ``@type: @vocab`` value (CBV/GS1 bases only)."""
+    if type(value) is str and value in terms:  # the usual bare CBV word
+        into.add(terms[value])
+        return
     for item in _as_list(value):
         if not isinstance(item, str):
             continue
@@ -554,6 +562,8 @@ def _fast_time(text: str) -> str | None:
     return f"{date}T{shift[1]}{core[16:19]}.{millis}Z" if shift and date else None
 
 
+_OLD_CBV: Final = "urn:epcglobal:cbv:"
+_BT_URN: Final = _OLD_CBV + "bt:"
 _EXACT_INT: Final = 1 << 53  # ints up to here survive the reference's float round trip
 _LEAF_FIELDS: Final = frozenset(
     {"eventTimeZoneOffset", "certificationInfo", "parentID", "action", "transformationID",
@@ -620,7 +630,11 @@ class _FastEvent:
     def builder(self) -> _TreeBuilder:
         """The element-tree builder, made on first use; it records missed CBV/GS1 URIs."""
         if self._builder is None:
-            self._builder = _TreeBuilder(self._namespaces, self._expanded)
+            ctx = self._ctx
+            builder = self._builder = _TreeBuilder.__new__(_TreeBuilder)
+            builder._key_ns, builder._value_ns = ctx.key_ns, ctx.value_ns
+            builder._suffixes, builder.expanded = ctx.suffixes, self._expanded
+            builder.missed = set()
         return self._builder
 
     def canon(self, value: Any) -> str:
@@ -629,10 +643,13 @@ class _FastEvent:
             known = self._ctx.values.get(value)
             if known is not None:
                 return known
-            if self._ctx.urn and value.startswith("urn:epc:"):
-                fast = fast_epc(value)
-                if fast:
-                    return fast
+            if self._ctx.urn and value.startswith("urn:epc"):
+                if value.startswith("urn:epc:"):
+                    fast = fast_epc(value)
+                    if fast:
+                        return fast
+                elif value.startswith(_BT_URN) and value.count(_OLD_CBV) == 1:
+                    return value.rstrip()  # no value rule touches these (not cached: unique)
         elif type(value) is int and -_EXACT_INT < value < _EXACT_INT:
             return str(value)
         text = self.builder()._text(value).strip()
@@ -662,11 +679,6 @@ class _FastEvent:
                 self._ctx.names[key] = name
         return name
 
-    def add(self, key: str, value: Any) -> None:
-        """Render one top-level field into the ordered part or the trailing sorted part."""
-        if not _HANDLERS.get(key, _FastEvent._other)(self, key, value):
-            self._tree(key, value)
-
     def _leaf(self, key: str, value: Any) -> bool:
         if not isinstance(value, str | int | float):
             return False
@@ -684,14 +696,18 @@ class _FastEvent:
         return True
 
     def _epcs(self, key: str, values: Any) -> bool:
-        if not isinstance(values, list) or not all(type(v) is str for v in values):
+        batch = sgtin_batch(values) if isinstance(values, list) and self._ctx.urn else None
+        if batch:
+            lead, serials = batch
+            serials.sort()
+            self.ordered.append((_TOP[key][0], f"{key}epc={lead}" + f"epc={lead}".join(serials)))
+            return True
+        links = fast_epc_list(values, self._ctx.urn) if isinstance(values, list) else None
+        if links is None:
             return False
-        if self._ctx.urn:
-            links = fast_epc_list(values)
-            epcs = ["epc=" + (t or self.canon(v)) for t, v in zip(links, values, strict=True)]
-        else:
-            epcs = ["epc=" + t for t in map(self.canon, values)]
-        epcs = [t for t in epcs if t != "epc="]
+        epcs = ["epc=" + (t or self.canon(v)) for t, v in zip(links, values, strict=True)]
+        if "epc=" in epcs:
+            epcs = [t for t in epcs if t != "epc="]
         if epcs:
             epcs.sort()
             self.ordered.append((_TOP[key][0], key + "".join(epcs)))
@@ -759,7 +775,7 @@ class _FastEvent:
     def _pairs(self, key: str, values: Any) -> bool:
         value_key = _PAIR_VALUE_OF[key]
         if not isinstance(values, list) or not all(
-            isinstance(v, dict) and v.keys() == {"type", value_key} for v in values
+            type(v) is dict and len(v) == 2 and "type" in v and value_key in v for v in values
         ):
             return False
         pairs = []
@@ -775,11 +791,7 @@ class _FastEvent:
         return True
 
     def _location(self, key: str, value: Any) -> bool:
-        if (
-            not isinstance(value, dict)
-            or value.keys() != {"id"}
-            or not isinstance(value["id"], str)
-        ):
+        if type(value) is not dict or len(value) != 1 or type(value.get("id")) is not str:
             return False
         text = self.canon(value["id"])
         if text:
@@ -869,9 +881,12 @@ def _fast_prehash(event: Mapping[str, Any], namespaces: Mapping[str, str], head:
     expanded = _vocabulary_expansions(event)
     ctx = _context(tuple(namespaces.items()), frozenset(expanded))
     fast = _FastEvent(namespaces, expanded, ctx)
+    handlers, other = _HANDLERS, _FastEvent._other
     for key, value in event.items():
-        if key not in _SKIPPED_KEYS and not key.startswith("@xmlns"):
-            fast.add(key, value)
+        if key in _SKIPPED_KEYS or key.startswith("@xmlns"):
+            continue
+        if not handlers.get(key, other)(fast, key, value):
+            fast._tree(key, value)
     missed = fast.missed()
     if not missed:
         return fast.prehash(head)

@@ -451,6 +451,27 @@ def test_fast_epc_conversion_is_the_general_value_rule(text: str) -> None:
     if fast is not None:
         assert fast == hashing._canonical_value(text) == hash_identifiers.digital_link(text)
     assert hash_identifiers.fast_epc_list([text, text]) == [fast, fast]
+    assert hash_identifiers.fast_epc_list([text], convert=False) == [None]
+    assert hash_identifiers.fast_epc_list([text, 1]) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(
+    st.builds(lambda s: f"urn:epc:id:sgtin:4012345.011111.{s}", _SERIAL),
+    st.builds(lambda s: f"urn:epc:id:sgtin:4012345.011111.{s}", _ODD_TEXT),
+    st.builds(lambda s: f"urn:epc:id:sgtin:0614141.011111.{s}", _SERIAL),
+    st.just("urn:epc:id:sgtin:4012345.011111.1\nurn:epc:id:sgtin:4012345.011111.2"),
+    st.integers(), _epc_like(),
+), max_size=5))  # fmt: skip
+def test_an_sgtin_batch_is_the_links_one_by_one(texts: list[Any]) -> None:
+    from suyuan.capture import hash_identifiers
+
+    batch = hash_identifiers.sgtin_batch(texts)
+    if batch is not None:
+        lead, serials = batch
+        assert [lead + serial for serial in serials] == [
+            hash_identifiers.fast_epc(text) for text in texts
+        ]
 
 
 _ODD_TIMES = st.builds(
@@ -500,7 +521,8 @@ _ODD_WORDS = st.sampled_from([
     "location", "owning_party", "active", "po", "BizStep-shipping", "cbv/BizStep-shipping",
     "https://ref.gs1.org/cbv/BizStep-shipping", "https://ref.gs1.org/cbv/Disp-unknown",
     "https://gs1.org/voc/Temperature", "ex:thing", "urn:thing", " padded ", "", "1e3", "+05.50",
-    "urn:epcglobal:cbv:disp:active", "Temperature", "ALARM_CONDITION",
+    "urn:epcglobal:cbv:disp:active", "Temperature", "ALARM_CONDITION", "urn:epcglobal:cbv:bt:1:2 ",
+    "urn:epcglobal:cbv:bt:1.2:urn:epcglobal:cbv:disp:x", "urn:epcglobal:cbv:bt:x\t",
 ])  # fmt: skip
 _ODD_LEAF = st.one_of(_ODD_WORDS, _WORDS, _NUMBERS, st.booleans(), st.none(), _epc_like(),
                       st.integers(2**53 - 2, 2**53 + 2), st.floats(allow_nan=False))  # fmt: skip
