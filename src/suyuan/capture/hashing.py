@@ -564,6 +564,8 @@ def _fast_time(text: str) -> str | None:
 
 _OLD_CBV: Final = "urn:epcglobal:cbv:"
 _BT_URN: Final = _OLD_CBV + "bt:"
+_SERIALISED: Final = ("urn:epc:id:sgtin:", "urn:epc:id:sscc:")
+_BATCH_FROM: Final = 4  # shorter EPC lists are quicker one by one
 _EXACT_INT: Final = 1 << 53  # ints up to here survive the reference's float round trip
 _LEAF_FIELDS: Final = frozenset(
     {"eventTimeZoneOffset", "certificationInfo", "parentID", "action", "transformationID",
@@ -644,22 +646,33 @@ class _FastEvent:
             if known is not None:
                 return known
             if self._ctx.urn and value.startswith("urn:epc"):
-                if value.startswith("urn:epc:"):
-                    fast = fast_epc(value)
-                    if fast:
-                        return fast
-                elif value.startswith(_BT_URN) and value.count(_OLD_CBV) == 1:
-                    return value.rstrip()  # no value rule touches these (not cached: unique)
+                fast = self._urn_value(value)
+                if fast:
+                    return fast
         elif type(value) is int and -_EXACT_INT < value < _EXACT_INT:
             return str(value)
         text = self.builder()._text(value).strip()
         text = _canonical_value(text) if text else ""
         if type(value) is str and not value.startswith(_EXPANDED_BASES):
-            values = self._ctx.values
-            if len(values) >= _CACHE_SIZE:
-                values.clear()
-            values[value] = text
+            self._remember(value, text)
         return text
+
+    def _urn_value(self, value: str) -> str | None:
+        """Usual EPC URNs and business transaction URNs, None for any other text."""
+        if value.startswith("urn:epc:"):
+            fast = fast_epc(value)
+            if fast and not value.startswith(_SERIALISED):  # these are rarely seen twice
+                self._remember(value, fast)
+            return fast
+        if value.startswith(_BT_URN) and value.count(_OLD_CBV) == 1:
+            return value.rstrip()  # no value rule touches these (not cached: unique)
+        return None
+
+    def _remember(self, value: str, text: str) -> None:
+        values = self._ctx.values
+        if len(values) >= _CACHE_SIZE:
+            values.clear()
+        values[value] = text
 
     def time(self, value: Any) -> str:
         """A timestamp as the element tree renders it."""
@@ -696,13 +709,15 @@ class _FastEvent:
         return True
 
     def _epcs(self, key: str, values: Any) -> bool:
-        batch = sgtin_batch(values) if isinstance(values, list) and self._ctx.urn else None
+        if not isinstance(values, list):
+            return False
+        batch = sgtin_batch(values) if len(values) >= _BATCH_FROM and self._ctx.urn else None
         if batch:
             lead, serials = batch
             serials.sort()
             self.ordered.append((_TOP[key][0], f"{key}epc={lead}" + f"epc={lead}".join(serials)))
             return True
-        links = fast_epc_list(values, self._ctx.urn) if isinstance(values, list) else None
+        links = fast_epc_list(values, self._ctx.urn)
         if links is None:
             return False
         epcs = ["epc=" + (t or self.canon(v)) for t, v in zip(links, values, strict=True)]
@@ -826,6 +841,10 @@ class _FastEvent:
             if child_name in _NESTED_ODD or child_name.endswith("List"):
                 return None
             for item in _items(child):
+                if not isinstance(item, dict | list):  # a leaf, the usual case
+                    text = self.canon(item)
+                    parts.append(f"{child_name}={text}" if text else child_name)
+                    continue
                 part = self._render(child_name, item)
                 if part is None:
                     return None
