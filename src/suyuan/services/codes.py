@@ -8,6 +8,7 @@ a printer file of ten million codes costs one row. A code's individual state (a
 
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 import uuid
@@ -401,6 +402,54 @@ class CodeVerifier:
         self._rings: dict[int, KeyRing | None] = {}
         self._products: dict[str, Product | None] = {}
         self._names: dict[int, str | None] = {}
+        self._blocks: dict[tuple[int, str], tuple[list[int], list[Any]]] = {}
+        self._statuses: dict[str, str] | None = None  # prefetched unit states, if any
+
+    def prefetch_states(self, texts: Sequence[str]) -> None:
+        """Read the states of many codes in a few queries instead of one per code."""
+        keys = set()
+        for text in texts:
+            try:
+                keys.add(parse_code(text).key.path)
+            except InvalidIdentifier:
+                continue
+        found: dict[str, str] = {}
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), 500):
+            rows = self._conn.execute(
+                sa.select(units.c.key, units.c.status).where(units.c.key.in_(ordered[i : i + 500]))
+            )
+            found.update({row.key: row.status for row in rows})
+        self._statuses = found
+
+    def _status(self, key: str) -> str | None:
+        if self._statuses is not None:
+            return self._statuses.get(key)
+        status: str | None = self._conn.execute(
+            sa.select(units.c.status).where(units.c.key == key)
+        ).scalar()
+        return status
+
+    def _block(self, tenant_id: int, domain: str, counter: int) -> Any:
+        """The block of a counter: a domain's blocks are read once, then bisected."""
+        if (tenant_id, domain) not in self._blocks:
+            rows = self._conn.execute(
+                sa.select(
+                    code_blocks.c.id,
+                    code_blocks.c.level,
+                    code_blocks.c.gtin,
+                    code_blocks.c.start_counter,
+                    code_blocks.c.count,
+                )
+                .where(code_blocks.c.tenant_id == tenant_id, code_blocks.c.domain == domain)
+                .order_by(code_blocks.c.start_counter)
+            ).all()
+            self._blocks[tenant_id, domain] = ([r.start_counter for r in rows], list(rows))
+        starts, rows = self._blocks[tenant_id, domain]
+        index = bisect.bisect_right(starts, counter) - 1
+        if index < 0 or counter >= rows[index].start_counter + rows[index].count:
+            return None
+        return rows[index]
 
     def _enterprise_name(self, tenant_id: int) -> str | None:
         if tenant_id not in self._names:
@@ -517,14 +566,7 @@ class CodeVerifier:
         counter: int,
         level: str | None,
     ) -> CodeCheck:
-        block = self._conn.execute(
-            sa.select(code_blocks.c.id, code_blocks.c.level, code_blocks.c.gtin).where(
-                code_blocks.c.tenant_id == product.tenant_id,
-                code_blocks.c.domain == domain,
-                code_blocks.c.start_counter <= counter,
-                code_blocks.c.start_counter + code_blocks.c.count > counter,
-            )
-        ).first()
+        block = self._block(product.tenant_id, domain, counter)
         if block is None:
             reason = "genuine tag but never issued" if level else "SSCC never issued"
             return CodeCheck(
@@ -537,9 +579,7 @@ class CodeVerifier:
                 level=level,
                 **base,
             )
-        status = self._conn.execute(
-            sa.select(units.c.status).where(units.c.key == base["key"])
-        ).scalar()
+        status = self._status(base["key"])
         if not product.name:
             # An SSCC names no product; its block says which product it was issued for.
             product = self._product(block.gtin) or product
@@ -561,6 +601,8 @@ class CodeVerifier:
 def verify_codes(uow: UnitOfWork, codes: Sequence[str], *, key_dir: Path) -> list[CodeCheck]:
     """Verify codes in any printed form (no access check: authenticity is public)."""
     verifier = CodeVerifier(uow.connection, key_dir)
+    if len(codes) > 1:
+        verifier.prefetch_states(codes)
     return [verifier.check(code) for code in codes]
 
 
