@@ -38,6 +38,24 @@ class Settings(BaseSettings):
         default=None,
         description="Read-only URL used by `suyuan serve --public` (defaults to database_url).",
     )
+    public_feedback_url: str | None = Field(
+        default=None,
+        description="Where `suyuan serve --public` writes checks and complaints: defaults to "
+        "public_database_url on PostgreSQL, or a '-feedback' file next to a SQLite public file.",
+    )
+    scan_alert_checks: int = Field(
+        default=10, description="A code checked this many times is shown as suspicious (GEN-15)."
+    )
+    scan_alert_places: int = Field(
+        default=3, description="A code checked from more than this many places is suspicious."
+    )
+    scan_flush_seconds: float = Field(
+        default=0.25, description="How long the resolver buffers check records before writing."
+    )
+    public_salt: str = Field(
+        default="suyuan-public",
+        description="Salt for the client-address hash used to rate-limit complaints.",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

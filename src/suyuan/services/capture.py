@@ -29,6 +29,8 @@ from suyuan.errors import InvalidInput, NotFound, SuyuanError
 from suyuan.ledger.chains import chain_link, genesis, row_digest
 from suyuan.services.clock import now
 from suyuan.services.ledger import maybe_seal
+from suyuan.services.publishing import publish_captured
+from suyuan.services.quality import alert_warnings, judge_stored_records, propagate_holds
 from suyuan.services.records import check_event_records, store_event_records
 from suyuan.storage import event_store
 from suyuan.storage.event_store import LedgerHead
@@ -230,6 +232,7 @@ def capture_events(
         raise CaptureRejected(f"document rejected, nothing stored: {first}{more}", result.errors)
     event_store.save_ledger_head(conn, tenant_id, head)
     maybe_seal(conn, tenant_id, head, seal_every=seal_every, key_dir=key_dir)
+    publish_captured(conn, tenant_id)
     uow.commit()
     result.status = "partial" if result.errors else "succeeded"
     return result
@@ -382,10 +385,15 @@ def _store(
             declared.append((item, pk))
     corrections = _corrections(conn, tenant_id, declared)
     event_store.insert_index_rows(conn, epc_rows, attribute_rows, corrections)
+    new_lots = [key for key, lot in projection.lots.items() if lot.is_new]
     event_store.save_projection(conn, projection, placeholder, recorded)
-    store_event_records(
+    stored = store_event_records(
         conn, tenant_id, [(i.parsed.event, pk) for i, pk in zip(accepted, pks, strict=True)]
     )
+    propagate_holds(conn, new_lots)
+    judge_stored_records(conn, tenant_id, stored)
+    alert_warnings(conn, tenant_id, projection.warnings)
+    projection.warnings.clear()
     result.captured += len(accepted)
     result.event_ids.extend(row["event_id"] for row in rows)
     return LedgerHead(seq, link, head.sealed_seq)

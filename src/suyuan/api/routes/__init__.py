@@ -11,6 +11,7 @@ def register_routes(app: FastAPI, *, public_only: bool) -> None:
 
     app.include_router(health.router)
     if public_only:
+        _include_consumer_routes(app)
         return
     from suyuan.api.routes import chain, codes, enterprises, epcis, products, trace
 
@@ -20,6 +21,14 @@ def register_routes(app: FastAPI, *, public_only: bool) -> None:
     app.include_router(chain.router, prefix="/api/v1")
     app.include_router(trace.router, prefix="/api/v1")
     app.include_router(epcis.router)
+    _include_consumer_routes(app)
+
+
+def _include_consumer_routes(app: FastAPI) -> None:
+    # Last: the resolver's /{idis-prefix}/{suffix} path would otherwise shadow the API.
+    from suyuan.web.routes import router as consumer_router
+
+    app.include_router(consumer_router)
 
     from suyuan.web import console
 

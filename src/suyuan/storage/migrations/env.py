@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+import suyuan.storage.alert_tables  # registers the alert tables on metadata
+import suyuan.storage.public_tables  # noqa: F401  (registers the public tables on metadata)
 from suyuan.storage.engine import is_sqlite
 from suyuan.storage.tables import metadata
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 02:14:59.468442
+Create Date: 2026-11-22 02:32:20.148962
 """
 
 from __future__ import annotations
@@ -20,6 +20,39 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "alerts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("rule", sa.String(length=64), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("object", sa.String(length=255), nullable=True),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=True),
+        sa.Column(
+            "acknowledged_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("acknowledged_by", sa.String(length=128), nullable=True),
+        sa.Column("closed_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("closed_by", sa.String(length=128), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
+    )
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_alerts_fingerprint", ["fingerprint", "at"], unique=False)
+        batch_op.create_index("ix_alerts_tenant_at", ["tenant_id", "at"], unique=False)
+
     op.create_table(
         "audit_log",
         sa.Column(
@@ -44,6 +77,29 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_log_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "complaints",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("key", sa.String(length=128), nullable=True),
+        sa.Column("at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("place", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=True),
+        sa.Column("contact", sa.String(length=128), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("client", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_complaints")),
+    )
+    with op.batch_alter_table("complaints", schema=None) as batch_op:
+        batch_op.create_index("ix_complaints_client_at", ["client", "at"], unique=False)
+        batch_op.create_index("ix_complaints_tenant_at", ["tenant_id", "at"], unique=False)
 
     op.create_table(
         "enterprises",
@@ -128,6 +184,191 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_lot_edges_output", ["output_lot_id", "input_lot_id"], unique=False
         )
+
+    op.create_table(
+        "public_flow",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("step", sa.String(length=32), nullable=False),
+        sa.Column("place", sa.String(length=255), nullable=True),
+        sa.Column("shipper", sa.String(length=255), nullable=True),
+        sa.Column("receiver", sa.String(length=255), nullable=True),
+        sa.Column(
+            "source_event", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_public_flow")),
+        sa.UniqueConstraint("source_event", "key", name="uq_public_flow_event_key"),
+    )
+    with op.batch_alter_table("public_flow", schema=None) as batch_op:
+        batch_op.create_index("ix_public_flow_key", ["key", "at"], unique=False)
+
+    op.create_table(
+        "public_lots",
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("gtin", sa.String(length=14), nullable=True),
+        sa.Column(
+            "items",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("qc_passed", sa.Boolean(), nullable=True),
+        sa.Column("published_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_public_lots")),
+    )
+    op.create_table(
+        "public_packing",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("child", sa.String(length=128), nullable=False),
+        sa.Column("parent", sa.String(length=128), nullable=False),
+        sa.Column("from_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("to_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_public_packing")),
+    )
+    with op.batch_alter_table("public_packing", schema=None) as batch_op:
+        batch_op.create_index("ix_public_packing_child", ["child", "from_at"], unique=False)
+        batch_op.create_index("ix_public_packing_parent", ["parent"], unique=False)
+
+    op.create_table(
+        "public_products",
+        sa.Column("gtin", sa.String(length=14), nullable=False),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("profile", sa.String(length=32), nullable=False),
+        sa.Column(
+            "items",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("published_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("gtin", name=op.f("pk_public_products")),
+    )
+    op.create_table(
+        "public_tickets",
+        sa.Column("code", sa.String(length=128), nullable=False),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("profile", sa.String(length=32), nullable=False),
+        sa.Column(
+            "items",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("published_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_public_tickets")),
+    )
+    op.create_table(
+        "public_units",
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("gtin", sa.String(length=14), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("lot_key", sa.String(length=255), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("trace_code", sa.String(length=128), nullable=True),
+        sa.Column("published_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_public_units")),
+    )
+    op.create_table(
+        "public_watermarks",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("last_event_pk", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_public_watermarks")),
+    )
+    op.create_table(
+        "scan_counts",
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("first_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("first_place", sa.String(length=64), nullable=False),
+        sa.Column(
+            "places",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("last_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_scan_counts")),
+    )
+    op.create_table(
+        "scan_log",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("key", sa.String(length=128), nullable=True),
+        sa.Column("at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("place", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("verdict", sa.String(length=16), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_log")),
+    )
+    with op.batch_alter_table("scan_log", schema=None) as batch_op:
+        batch_op.create_index("ix_scan_log_key", ["key", "at"], unique=False)
+
+    op.create_table(
+        "alert_rules",
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "settings",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("updated_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=128), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_alert_rules_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_alert_rules")),
+    )
+    op.create_table(
+        "attachments",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("media_type", sa.String(length=128), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_by", sa.String(length=128), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_attachments_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
+    )
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_attachments_sha256"), ["sha256"], unique=False)
 
     op.create_table(
         "captures",
@@ -400,6 +641,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_products_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
+        "recalls",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column(
+            "scope",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("unit_count", sa.Integer(), nullable=False),
+        sa.Column("opened_by", sa.String(length=128), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("closed_by", sa.String(length=128), nullable=True),
+        sa.Column("disposition", sa.String(length=32), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_recalls_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recalls")),
+    )
+    with op.batch_alter_table("recalls", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_recalls_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
         "records",
         sa.Column(
             "id",
@@ -508,6 +783,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_users_enterprise_id"), ["enterprise_id"], unique=False)
 
     op.create_table(
+        "webhooks",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("url", sa.String(length=1024), nullable=False),
+        sa.Column("secret", sa.String(length=255), nullable=False),
+        sa.Column(
+            "events",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("max_attempts", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.String(length=128), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_webhooks_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhooks")),
+    )
+    with op.batch_alter_table("webhooks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_webhooks_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
         "api_tokens",
         sa.Column(
             "id",
@@ -568,8 +871,227 @@ def upgrade() -> None:
             batch_op.f("ix_code_destructions_block_id"), ["block_id"], unique=False
         )
 
+    op.create_table(
+        "lot_holds",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("lot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "origin_lot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("record_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column(
+            "verdict",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("held_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("released_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("released_by", sa.String(length=128), nullable=True),
+        sa.Column("release_reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], name=op.f("fk_lot_holds_lot_id_lots")),
+        sa.ForeignKeyConstraint(
+            ["origin_lot_id"], ["lots.id"], name=op.f("fk_lot_holds_origin_lot_id_lots")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["enterprises.id"], name=op.f("fk_lot_holds_tenant_id_enterprises")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lot_holds")),
+    )
+    with op.batch_alter_table("lot_holds", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_lot_holds_lot_id"), ["lot_id"], unique=False)
+
+    op.create_table(
+        "recall_log",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "recall_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=128), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["recall_id"], ["recalls.id"], name=op.f("fk_recall_log_recall_id_recalls")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recall_log")),
+    )
+    with op.batch_alter_table("recall_log", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_recall_log_recall_id"), ["recall_id"], unique=False)
+
+    op.create_table(
+        "recall_notices",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "recall_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("holder_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["recall_id"], ["recalls.id"], name=op.f("fk_recall_notices_recall_id_recalls")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recall_notices")),
+    )
+    with op.batch_alter_table("recall_notices", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_recall_notices_recall_id"), ["recall_id"], unique=False
+        )
+
+    op.create_table(
+        "recall_units",
+        sa.Column(
+            "recall_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("holder_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("previous_status", sa.String(length=24), nullable=False),
+        sa.Column("recovered_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("recovered_by", sa.String(length=128), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["recall_id"], ["recalls.id"], name=op.f("fk_recall_units_recall_id_recalls")
+        ),
+        sa.PrimaryKeyConstraint("recall_id", "unit_id", name=op.f("pk_recall_units")),
+    )
+    with op.batch_alter_table("recall_units", schema=None) as batch_op:
+        batch_op.create_index("ix_recall_units_holder", ["recall_id", "holder_id"], unique=False)
+        batch_op.create_index("ix_recall_units_key", ["key"], unique=False)
+
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "webhook_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("alert_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "next_attempt_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["webhook_id"], ["webhooks.id"], name=op.f("fk_webhook_deliveries_webhook_id_webhooks")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_deliveries_alert_id"), ["alert_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_webhook_deliveries_due", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_webhook_deliveries_webhook_id"), ["webhook_id"], unique=False
+        )
+
+    op.create_table(
+        "webhook_attempts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "delivery_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column(
+            "next_attempt_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.ForeignKeyConstraint(
+            ["delivery_id"],
+            ["webhook_deliveries.id"],
+            name=op.f("fk_webhook_attempts_delivery_id_webhook_deliveries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_attempts")),
+    )
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_attempts_delivery", ["delivery_id", "attempt"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_attempts_delivery")
+
+    op.drop_table("webhook_attempts")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_deliveries_webhook_id"))
+        batch_op.drop_index("ix_webhook_deliveries_due")
+        batch_op.drop_index(batch_op.f("ix_webhook_deliveries_alert_id"))
+
+    op.drop_table("webhook_deliveries")
+    with op.batch_alter_table("recall_units", schema=None) as batch_op:
+        batch_op.drop_index("ix_recall_units_key")
+        batch_op.drop_index("ix_recall_units_holder")
+
+    op.drop_table("recall_units")
+    with op.batch_alter_table("recall_notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_recall_notices_recall_id"))
+
+    op.drop_table("recall_notices")
+    with op.batch_alter_table("recall_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_recall_log_recall_id"))
+
+    op.drop_table("recall_log")
+    with op.batch_alter_table("lot_holds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lot_holds_lot_id"))
+
+    op.drop_table("lot_holds")
     with op.batch_alter_table("code_destructions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_code_destructions_block_id"))
 
@@ -578,6 +1100,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 
     op.drop_table("api_tokens")
+    with op.batch_alter_table("webhooks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhooks_tenant_id"))
+
+    op.drop_table("webhooks")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_users_enterprise_id"))
 
@@ -593,6 +1119,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_records_subject")
 
     op.drop_table("records")
+    with op.batch_alter_table("recalls", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_recalls_tenant_id"))
+
+    op.drop_table("recalls")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_tenant_id"))
 
@@ -621,6 +1151,30 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_captures_tenant_id"))
 
     op.drop_table("captures")
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attachments_sha256"))
+
+    op.drop_table("attachments")
+    op.drop_table("alert_rules")
+    with op.batch_alter_table("scan_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_scan_log_key")
+
+    op.drop_table("scan_log")
+    op.drop_table("scan_counts")
+    op.drop_table("public_watermarks")
+    op.drop_table("public_units")
+    op.drop_table("public_tickets")
+    op.drop_table("public_products")
+    with op.batch_alter_table("public_packing", schema=None) as batch_op:
+        batch_op.drop_index("ix_public_packing_parent")
+        batch_op.drop_index("ix_public_packing_child")
+
+    op.drop_table("public_packing")
+    op.drop_table("public_lots")
+    with op.batch_alter_table("public_flow", schema=None) as batch_op:
+        batch_op.drop_index("ix_public_flow_key")
+
+    op.drop_table("public_flow")
     with op.batch_alter_table("lot_edges", schema=None) as batch_op:
         batch_op.drop_index("ix_lot_edges_output")
 
@@ -637,7 +1191,17 @@ def downgrade() -> None:
 
     op.drop_table("event_attributes")
     op.drop_table("enterprises")
+    with op.batch_alter_table("complaints", schema=None) as batch_op:
+        batch_op.drop_index("ix_complaints_tenant_at")
+        batch_op.drop_index("ix_complaints_client_at")
+
+    op.drop_table("complaints")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_tenant_id"))
 
     op.drop_table("audit_log")
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_alerts_tenant_at")
+        batch_op.drop_index("ix_alerts_fingerprint")
+
+    op.drop_table("alerts")

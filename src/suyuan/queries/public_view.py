@@ -1,0 +1,282 @@
+"""The public view of a code (QBT-9(a), QBT-10.4.1, QBT-T15.1-20), read from the public projection.
+
+Reads go straight to the DB-API driver with fixed SQL: a resolve is one unit row, one
+packing walk and one flow query; products and batches are cached for a few seconds. The
+reader sees only ``public_*`` tables (QBT-11.4(g)): on PostgreSQL through a role granted
+nothing else, on SQLite through a published file opened read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from suyuan.config import normalise_database_url
+
+MAX_LEVELS = 6
+Span = tuple[datetime | None, datetime | None]
+_CACHE_SECONDS = 10.0
+
+
+def to_utc(value: Any) -> datetime | None:
+    """A stored moment as an aware UTC datetime (SQLite keeps naive UTC text)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+@dataclass(frozen=True, slots=True)
+class PublicUnit:
+    """One published unit or container."""
+
+    key: str
+    tenant_id: int
+    gtin: str | None
+    kind: str
+    lot_key: str | None
+    state: str
+    trace_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowStep:
+    """One B2B movement of the unit or a container it travelled in (QBT-T15.20)."""
+
+    at: datetime
+    step: str
+    place: str | None
+    shipper: str | None
+    receiver: str | None
+
+
+class Database:
+    """A thin DB-API connection for one process: SQLite (optionally read-only) or psycopg."""
+
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        url = normalise_database_url(url)
+        self.is_sqlite = url.startswith("sqlite")
+        self._lock = threading.Lock()
+        self._url = url
+        self._read_only = read_only
+        self._conn: Any = None
+
+    def _connect(self) -> Any:
+        if self.is_sqlite:
+            path = self._url.split(":///", 1)[1]
+            if self._read_only:
+                conn = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30
+                )
+            else:
+                conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.isolation_level = None
+            conn.execute("PRAGMA busy_timeout=30000")
+            return conn
+        import psycopg
+
+        dsn = self._url.replace("postgresql+psycopg://", "postgresql://", 1)
+        return psycopg.connect(dsn, autocommit=True)
+
+    @property
+    def connection(self) -> Any:
+        """The open connection (made on first use)."""
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def sql(self, text: str) -> str:
+        """``?`` placeholders for SQLite, ``%s`` for psycopg."""
+        return text if self.is_sqlite else text.replace("?", "%s")
+
+    def fetch(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one query and return its rows."""
+        with self._lock:
+            try:
+                cursor = self.connection.execute(self.sql(text), tuple(params))
+                return list(cursor.fetchall())
+            except Exception:  # closing a broken connection may fail too
+                self.reset()
+                raise
+
+    def run(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many rows, in one transaction."""
+        with self._lock:
+            conn = self.connection
+            try:
+                if self.is_sqlite:
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.executemany(self.sql(text), [tuple(r) for r in rows])
+                    conn.execute("COMMIT")
+                else:
+                    with conn.transaction(), conn.cursor() as cursor:
+                        cursor.executemany(self.sql(text), [tuple(r) for r in rows])
+            except Exception:  # closing a broken connection may fail too
+                self.reset()
+                raise
+
+    def reset(self) -> None:
+        """Drop the connection (a failed one is reopened on next use)."""
+        if self._conn is not None:
+            try:
+                if self.is_sqlite and self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                self._conn.close()
+            except Exception:  # closing a broken connection may fail too
+                pass
+            self._conn = None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.reset()
+
+
+class _Cache:
+    """A tiny time-bounded cache for product and batch rows."""
+
+    def __init__(self, seconds: float = _CACHE_SECONDS, size: int = 10_000) -> None:
+        self._seconds = seconds
+        self._size = size
+        self._items: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str, load: Callable[[str], Any]) -> Any:
+        found = self._items.get(key)
+        moment = time.monotonic()
+        if found is not None and moment - found[0] < self._seconds:
+            return found[1]
+        value = load(key)
+        if len(self._items) >= self._size:
+            self._items.clear()
+        self._items[key] = (moment, value)
+        return value
+
+
+class PublicReader:
+    """Reads the public projection; nothing else is reachable through it."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._products = _Cache()
+        self._lots = _Cache()
+
+    def tenant_of_gtin(self, gtin: str) -> int | None:
+        """The enterprise that filed a GTIN (to find its code key ring), cached."""
+        found = self.product(gtin)
+        return None if found is None else int(found["tenant_id"])
+
+    def product(self, gtin: str) -> dict[str, Any] | None:
+        """Category-level public items of a product."""
+        return self._products.get(gtin, self._load_product)  # type: ignore[no-any-return]
+
+    def _load_product(self, gtin: str) -> dict[str, Any] | None:
+        rows = self.db.fetch(
+            "SELECT tenant_id, profile, items FROM public_products WHERE gtin = ?", (gtin,)
+        )
+        if not rows:
+            return None
+        tenant_id, profile, items = rows[0]
+        return {"tenant_id": tenant_id, "profile": profile, "items": _json(items)}
+
+    def lot(self, key: str) -> dict[str, Any] | None:
+        """Batch-derived public items."""
+        return self._lots.get(key, self._load_lot)  # type: ignore[no-any-return]
+
+    def _load_lot(self, key: str) -> dict[str, Any] | None:
+        rows = self.db.fetch("SELECT items, qc_passed FROM public_lots WHERE key = ?", (key,))
+        if not rows:
+            return None
+        items, passed = rows[0]
+        return {"items": _json(items), "qc_passed": None if passed is None else bool(passed)}
+
+    def unit(self, key: str) -> PublicUnit | None:
+        """The published unit or container under a canonical key."""
+        rows = self.db.fetch(
+            "SELECT key, tenant_id, gtin, kind, lot_key, state, trace_code"
+            " FROM public_units WHERE key = ?",
+            (key,),
+        )
+        return PublicUnit(*rows[0]) if rows else None
+
+    def ticket(self, code: str) -> dict[str, Any] | None:
+        """A market trace ticket (LZ-3)."""
+        rows = self.db.fetch(
+            "SELECT tenant_id, profile, items FROM public_tickets WHERE code = ?", (code,)
+        )
+        if not rows:
+            return None
+        tenant_id, profile, items = rows[0]
+        return {"tenant_id": tenant_id, "profile": profile, "items": _json(items)}
+
+    def flow(self, key: str) -> list[FlowStep]:
+        """Movements of the unit and of each container while it was inside (QBT-T15.20)."""
+        windows = self._windows(key)
+        keys = list(windows)
+        marks = ",".join("?" * len(keys))
+        rows = self.db.fetch(
+            "SELECT key, at, step, place, shipper, receiver FROM public_flow"
+            f" WHERE key IN ({marks}) ORDER BY at, id",
+            keys,
+        )
+        steps = []
+        for carrier, at, step, place, shipper, receiver in rows:
+            moment = to_utc(at)
+            assert moment is not None
+            if any(_within(moment, span) for span in windows[carrier]):
+                steps.append(FlowStep(moment, step, place, shipper, receiver))
+        return steps
+
+    def _windows(self, key: str) -> dict[str, list[tuple[datetime | None, datetime | None]]]:
+        """For the unit and every container it was in: the periods it was inside."""
+        spans: dict[str, list[Span]] = {key: [(None, None)]}
+        frontier: dict[str, list[Span]] = {key: [(None, None)]}
+        for _ in range(MAX_LEVELS):
+            children = list(frontier)
+            marks = ",".join("?" * len(children))
+            rows = self.db.fetch(
+                "SELECT child, parent, from_at, to_at FROM public_packing"
+                f" WHERE child IN ({marks})",
+                children,
+            )
+            if not rows:
+                break
+            nxt: dict[str, list[tuple[datetime | None, datetime | None]]] = {}
+            for child, parent, start, end in rows:
+                for outer in frontier[child]:
+                    span = _intersect(outer, (to_utc(start), to_utc(end)))
+                    if span is not None:
+                        nxt.setdefault(parent, []).append(span)
+            for parent, found in nxt.items():
+                spans.setdefault(parent, []).extend(found)
+            frontier = nxt
+            if not frontier:
+                break
+        return spans
+
+
+def _intersect(
+    a: tuple[datetime | None, datetime | None], b: tuple[datetime | None, datetime | None]
+) -> tuple[datetime | None, datetime | None] | None:
+    starts = [s for s in (a[0], b[0]) if s is not None]
+    ends = [e for e in (a[1], b[1]) if e is not None]
+    start = max(starts) if starts else None
+    end = min(ends) if ends else None
+    if start is not None and end is not None and end <= start:
+        return None
+    return (start, end)
+
+
+def _within(moment: datetime, span: tuple[datetime | None, datetime | None]) -> bool:
+    start, end = span
+    return (start is None or moment >= start) and (end is None or moment < end)

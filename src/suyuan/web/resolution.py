@@ -1,0 +1,292 @@
+"""Resolving a presented code into the public answer (QBT-12.1, QBT-12.2, QBT-10.4.1, HW-8).
+
+Order of judgement: syntax, then the keyed tag (a forged code is refused from the tag
+alone, with only the cached GTIN → enterprise lookup), then the published state, then the
+scan history. The answer carries exactly the profile's public items (Table 15 for
+baijiu, LZ-3 for market tickets) and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from suyuan.codes.keys import KeyRing
+from suyuan.codes.serials import CodeLevel
+from suyuan.codes.verification import verify_serial
+from suyuan.domain.profiles import Profile, SourceKind, find_profile
+from suyuan.domain.verdicts import (
+    UNKNOWN_PLACE,
+    Judgement,
+    PublicState,
+    ScanHistory,
+    Thresholds,
+    Verdict,
+    judge_code,
+)
+from suyuan.errors import InvalidIdentifier
+from suyuan.identifiers.forms import ContainerKey, UnitKey, parse_code
+from suyuan.queries.public_view import FlowStep, PublicReader, PublicUnit
+from suyuan.services.codes import tenant_keyring
+from suyuan.web.feedback import Feedback
+from suyuan.web.i18n import qc_words, text
+
+CST = timezone(timedelta(hours=8))
+_LEVELS = (CodeLevel.UNIT, CodeLevel.CAP, CodeLevel.CASE, CodeLevel.PALLET, CodeLevel.INNER)
+_SHOWN_STATES = frozenset({Verdict.GENUINE, Verdict.SUSPICIOUS, Verdict.RECALLED})
+
+
+@dataclass
+class Resolution:
+    """The public answer for one check."""
+
+    code: str
+    key: str | None
+    judgement: Judgement
+    lang: str
+    history: ScanHistory = field(default_factory=ScanHistory)
+    profile: Profile | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    tenant_id: int | None = None
+    phone: str | None = None
+    kind: str = "unit"
+
+    @property
+    def verdict(self) -> Verdict:
+        """The verdict."""
+        return self.judgement.verdict
+
+    def message(self) -> str:
+        """The verdict's explanation in the page language."""
+        history = self.history
+        return text(
+            self.lang,
+            f"reason.{self.judgement.reason}",
+            phone=self.phone or text(self.lang, "none"),
+            count=history.count,
+            first_at=show_time(history.first_at),
+            first_place=show_place(history.first_place, self.lang),
+        )
+
+    def checks_line(self) -> str:
+        """How often and where this code was checked before."""
+        if self.history.count == 0:
+            return text(self.lang, "first_check")
+        return text(
+            self.lang,
+            "checks",
+            count=self.history.count,
+            first_at=show_time(self.history.first_at),
+            first_place=show_place(self.history.first_place, self.lang),
+        )
+
+    def to_json(self, base_url: str) -> dict[str, Any]:
+        """The public JSON answer (the same data as the page)."""
+        answer: dict[str, Any] = {
+            "code": self.code,
+            "key": self.key,
+            "verdict": self.verdict.value,
+            "title": text(self.lang, f"verdict.{self.verdict.value}"),
+            "message": self.message(),
+            "lang": self.lang,
+        }
+        if self.verdict in _SHOWN_STATES:
+            answer["checks"] = {
+                "count": self.history.count,
+                "first_at": self.history.first_at.isoformat() if self.history.first_at else None,
+                "first_place": self.history.first_place,
+            }
+            answer["profile"] = self.profile.id if self.profile else None
+            answer["items"] = self.items
+        if self.key:
+            answer["links"] = {"self": base_url + self.key, "linkset": linkset_url(base_url, self)}
+        return answer
+
+
+def linkset_url(base_url: str, resolution: Resolution) -> str:
+    """The GS1 resolver linkset of the code."""
+    return f"{base_url}{resolution.key}?linkType=all"
+
+
+def show_time(moment: datetime | None) -> str:
+    """A moment in China Standard Time, to the minute."""
+    return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def show_place(place: str | None, lang: str) -> str:
+    """A coarse place, or "unknown place" in the page language."""
+    return place if place and place != UNKNOWN_PLACE else text(lang, "unknown_place")
+
+
+class Resolver:
+    """Judges codes and assembles their public answers; one per process."""
+
+    def __init__(
+        self,
+        reader: PublicReader,
+        feedback: Feedback,
+        *,
+        key_dir: Path,
+        thresholds: Thresholds,
+    ) -> None:
+        self.reader = reader
+        self.feedback = feedback
+        self.key_dir = Path(key_dir)
+        self.thresholds = thresholds
+        self._rings: dict[int, KeyRing | None] = {}
+        self._log = True
+
+    def _ring(self, tenant_id: int) -> KeyRing | None:
+        if tenant_id not in self._rings:
+            self._rings[tenant_id] = tenant_keyring(self.key_dir, tenant_id)
+        return self._rings[tenant_id]
+
+    def check_tag(self, key: UnitKey) -> tuple[bool, bool | None]:
+        """(well formed, genuine tag) from the serial alone; None when no key ring is known."""
+        tenant_id = self.reader.tenant_of_gtin(key.gtin.value)
+        ring = None if tenant_id is None else self._ring(tenant_id)
+        if ring is None:
+            return True, None
+        for level in _LEVELS:
+            result = verify_serial(ring, key.gtin, level, key.serial)
+            if not result.well_formed:
+                return False, None
+            if result.genuine:
+                return True, True
+        return True, False
+
+    def resolve(
+        self, code: str, *, lang: str, channel: str, place: str, log: bool = True
+    ) -> Resolution:
+        """Judge ``code`` (any printed form), log the check, and assemble the answer."""
+        self._log = log
+        try:
+            parsed = parse_code(code)
+        except InvalidIdentifier:
+            ticket = self.reader.ticket(code.strip()) if code.strip() else None
+            if ticket is not None:
+                return self._ticket(code.strip(), ticket, lang=lang, channel=channel, place=place)
+            return self._done(
+                Resolution(code, None, Judgement(Verdict.MALFORMED, "malformed"), lang),
+                channel,
+                place,
+            )
+        key = parsed.key
+        well_formed, genuine = self.check_tag(key) if isinstance(key, UnitKey) else (True, None)
+        if not well_formed or genuine is False:
+            judgement = judge_code(
+                well_formed=well_formed,
+                genuine_tag=genuine,
+                state=None,
+                history=ScanHistory(),
+            )
+            return self._done(Resolution(code, key.path, judgement, lang), channel, place)
+        unit = self.reader.unit(key.path)
+        state = PublicState(unit.state) if unit is not None else None
+        history = (
+            self.feedback.history(key.path)
+            if state in (PublicState.ACTIVE, PublicState.SOLD, PublicState.RECALLED)
+            else ScanHistory()
+        )
+        judgement = judge_code(
+            well_formed=True,
+            genuine_tag=genuine,
+            state=state,
+            history=history,
+            thresholds=self.thresholds,
+        )
+        resolution = Resolution(code, key.path, judgement, lang, history)
+        if unit is not None and judgement.verdict in _SHOWN_STATES:
+            self._fill(resolution, unit)
+        if isinstance(key, ContainerKey):
+            resolution.kind = "container"
+        return self._done(resolution, channel, place)
+
+    def _done(self, resolution: Resolution, channel: str, place: str) -> Resolution:
+        if not self._log:
+            return resolution
+        self.feedback.log_check(
+            resolution.key,
+            place=place,
+            channel=channel,
+            verdict=resolution.verdict.value,
+            count=resolution.history.count + 1,
+        )
+        return resolution
+
+    def _fill(self, resolution: Resolution, unit: PublicUnit) -> None:
+        product = self.reader.product(unit.gtin) if unit.gtin else None
+        lot = self.reader.lot(unit.lot_key) if unit.lot_key else None
+        profile = find_profile(product["profile"]) if product else find_profile("baijiu")
+        if profile is None:
+            return
+        values: dict[str, Any] = {}
+        values.update(product["items"] if product else {})
+        values.update(lot["items"] if lot else {})
+        resolution.profile = profile
+        resolution.tenant_id = unit.tenant_id
+        resolution.phone = values.get("T15.9")
+        flow = self.reader.flow(unit.key)
+        lang = resolution.lang
+        for item in profile.public_items:
+            if item.source.kind is SourceKind.UNIT:
+                value: Any = unit.trace_code
+            elif item.source.key == "flow":
+                value = [_flow_json(step) for step in flow]
+            elif item.source.key == "qc_verdict":
+                value = qc_words(values.get(item.id), lang)
+            else:
+                value = values.get(item.id)
+            resolution.items.append(
+                {
+                    "id": item.id,
+                    "label": item.label_zh if lang == "zh" else item.label_en,
+                    "value": value,
+                }
+            )
+
+    def _ticket(
+        self, code: str, ticket: dict[str, Any], *, lang: str, channel: str, place: str
+    ) -> Resolution:
+        profile = find_profile(ticket["profile"])
+        history = self.feedback.history(f"ticket:{code}")
+        judgement = judge_code(
+            well_formed=True,
+            genuine_tag=None,
+            state=PublicState.SOLD,
+            history=history,
+            thresholds=self.thresholds,
+        )
+        resolution = Resolution(code, None, judgement, lang, history, profile, kind="ticket")
+        resolution.tenant_id = int(ticket["tenant_id"])
+        if profile is not None:
+            resolution.items = [
+                {
+                    "id": item.id,
+                    "label": item.label_zh if lang == "zh" else item.label_en,
+                    "value": ticket["items"].get(item.id),
+                }
+                for item in profile.public_items
+            ]
+        if not self._log:
+            return resolution
+        self.feedback.log_check(
+            f"ticket:{code}",
+            place=place,
+            channel=channel,
+            verdict=resolution.verdict.value,
+            count=history.count + 1,
+        )
+        return resolution
+
+
+def _flow_json(step: FlowStep) -> dict[str, Any]:
+    return {
+        "time": step.at.isoformat(),
+        "step": step.step,
+        "place": step.place,
+        "shipper": step.shipper,
+        "receiver": step.receiver,
+    }

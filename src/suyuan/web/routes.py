@@ -1,0 +1,377 @@
+"""The consumer routes: the resolver (GS1 Digital Link, industrial-internet identifiers,
+manual entry, market tickets), the answer page, JSON, linksets, complaints (QBT-12, LZ-3).
+
+Content negotiation follows GS1 resolvers: a browser gets the page; ``Accept:
+application/json`` gets the same public data as JSON; ``linkType=all`` gets the linkset.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from suyuan.config import Settings
+from suyuan.domain.verdicts import Thresholds, coarse_place
+from suyuan.queries.public_view import Database, PublicReader
+from suyuan.web.feedback import Feedback
+from suyuan.web.i18n import language, text
+from suyuan.web.pages import render_home, render_resolution
+from suyuan.web.resolution import Resolution, Resolver
+
+router = APIRouter(include_in_schema=False)
+
+_IDIS_PREFIX = re.compile(r"\d+(\.\d+)+")
+_PHONE = re.compile(r"\+?[0-9][0-9\- ]{5,18}[0-9]")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+_NO_STORE = {"cache-control": "no-store", "vary": "Accept"}
+
+
+@dataclass
+class PublicSide:
+    """Everything the consumer routes use, built once per app."""
+
+    resolver: Resolver
+    feedback: Feedback
+    reader: PublicReader
+    base_url: str
+
+    def close(self) -> None:
+        """Write pending checks and close connections."""
+        self.feedback.flush()
+        self.reader.db.close()
+        self.feedback.db.close()
+
+
+def build_public_side(settings: Settings, *, public_only: bool) -> PublicSide:
+    """Open the public projection: the internal database for a full server, or the
+    published store with its own credentials for ``serve --public`` (QBT-11.4(g))."""
+    from suyuan.web import feedback as feedback_module
+
+    read_url = settings.database_url
+    write_url = settings.database_url
+    read_only = False
+    if public_only:
+        read_url = settings.public_database_url or settings.database_url
+        read_only = read_url.startswith("sqlite")
+        write_url = settings.public_feedback_url or feedback_url_for(read_url)
+        if write_url.startswith("sqlite"):
+            ensure_feedback_file(write_url)
+    reader = PublicReader(Database(read_url, read_only=read_only))
+    thresholds = Thresholds(settings.scan_alert_checks, settings.scan_alert_places)
+    feedback_module.FLUSH_SECONDS = settings.scan_flush_seconds
+    feedback = Feedback(
+        Database(write_url) if write_url != read_url or read_only else reader.db,
+        salt=settings.public_salt,
+        thresholds=thresholds,
+    )
+    resolver = Resolver(reader, feedback, key_dir=settings.key_dir, thresholds=thresholds)
+    return PublicSide(resolver, feedback, reader, settings.resolver_url.rstrip("/"))
+
+
+def feedback_url_for(read_url: str) -> str:
+    """Default feedback store: the same PostgreSQL database, or ``<file>-feedback.db``."""
+    if not read_url.startswith("sqlite"):
+        return read_url
+    path = Path(read_url.split(":///", 1)[1])
+    return f"sqlite:///{path.with_name(path.stem + '-feedback' + path.suffix)}"
+
+
+def ensure_feedback_file(url: str) -> None:
+    """Create the consumer-feedback tables in a SQLite file if they are missing."""
+    from suyuan.storage.engine import make_engine
+    from suyuan.storage.public_tables import FEEDBACK_TABLES
+    from suyuan.storage.tables import metadata
+
+    engine = make_engine(url)
+    try:
+        metadata.create_all(engine, tables=list(FEEDBACK_TABLES))
+    finally:
+        engine.dispose()
+
+
+def public_side(request: Request) -> PublicSide:
+    """The app's PublicSide (made on first use)."""
+    state = request.app.state
+    side: PublicSide | None = getattr(state, "public_side", None)
+    if side is None:
+        side = build_public_side(state.runtime.settings, public_only=state.public_only)
+        state.public_side = side
+    return side
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def wants_json(request: Request) -> bool:
+    """JSON for ``Accept: application/json`` (unless HTML is also asked for) or ``format=json``."""
+    if request.query_params.get("format") == "json":
+        return True
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+def _switch_url(request: Request, lang: str) -> str:
+    params = dict(request.query_params)
+    params["lang"] = "en" if lang == "zh" else "zh"
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def _back_url(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _answer(request: Request, side: PublicSide, resolution: Resolution) -> Response:
+    if request.query_params.get("linkType") == "all" and resolution.key:
+        return Response(
+            orjson.dumps(linkset(side.base_url, resolution)),
+            media_type="application/linkset+json",
+            headers=_NO_STORE,
+        )
+    status = 200 if resolution.key or resolution.kind == "ticket" else 404
+    if wants_json(request):
+        return Response(
+            orjson.dumps(resolution.to_json(side.base_url)),
+            status_code=status,
+            media_type="application/json",
+            headers=_NO_STORE,
+        )
+    page = render_resolution(
+        resolution,
+        switch_url=_switch_url(request, resolution.lang),
+        back_url=_back_url(request),
+        place_shared=request.query_params.get("shared") == "1",
+        complaint_done=request.query_params.get("complained") == "1",
+    )
+    return HTMLResponse(page, status_code=status, headers=_NO_STORE)
+
+
+def linkset(base_url: str, resolution: Resolution) -> dict[str, Any]:
+    """The GS1 resolver linkset (RFC 9264) of a code: product information pages, JSON."""
+    anchor = f"{base_url}{resolution.key}"
+    pip = [
+        {
+            "href": f"{anchor}?lang={lang}",
+            "title": text(lang, "public_info"),
+            "hreflang": [hl],
+            "type": "text/html",
+        }
+        for lang, hl in (("zh", "zh-CN"), ("en", "en"))
+    ]
+    return {
+        "linkset": [
+            {
+                "anchor": anchor,
+                "https://gs1.org/voc/defaultLink": [{"href": anchor, "type": "text/html"}],
+                "https://gs1.org/voc/pip": pip,
+                "https://gs1.org/voc/traceability": [
+                    {"href": f"{anchor}?format=json", "type": "application/json"}
+                ],
+                "https://gs1.org/voc/customerSupport": [
+                    {"href": f"{anchor}#complaint", "type": "text/html"}
+                ],
+            }
+        ]
+    }
+
+
+def _resolve(request: Request, code: str, channel: str) -> Response:
+    side = public_side(request)
+    lang = language(request.query_params.get("lang"))
+    place = coarse_place(request.query_params.get("place"))
+    resolution = side.resolver.resolve(code, lang=lang, channel=channel, place=place)
+    return _answer(request, side, resolution)
+
+
+# --- routes -------------------------------------------------------------------------------
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    """The home page: type the printed code (QBT-12.2)."""
+    lang = language(request.query_params.get("lang"))
+    return HTMLResponse(render_home(lang))
+
+
+@router.get("/q")
+async def manual_entry(request: Request, code: str = "") -> Response:
+    """Manual entry of any printed form of a code, or a market ticket code."""
+    if not code.strip():
+        lang = language(request.query_params.get("lang"))
+        return HTMLResponse(render_home(lang), status_code=400)
+    return _resolve(request, code[:256], "manual")
+
+
+@router.get("/01/{rest:path}")
+async def gtin_link(request: Request, rest: str) -> Response:
+    """GS1 Digital Link for a unit: /01/{gtin}/21/{serial}, with or without lot and query."""
+    return _resolve(request, request.url.path, "scan")
+
+
+@router.get("/00/{rest:path}")
+async def sscc_link(request: Request, rest: str) -> Response:
+    """GS1 Digital Link for a case or pallet: /00/{sscc}."""
+    return _resolve(request, request.url.path, "scan")
+
+
+@router.get("/t/{code}")
+async def ticket_link(request: Request, code: str) -> Response:
+    """A market trace ticket QR (LZ-3)."""
+    return _resolve(request, code[:128], "ticket")
+
+
+@router.post("/place")
+async def share_place(request: Request) -> Response:
+    """The consumer chose to share a coarse place for their last check (never required)."""
+    side = public_side(request)
+    form = await _form(request)
+    key = form.get("key", "")[:140]
+    place = coarse_place(form.get("place"))
+    shared = bool(key) and side.feedback.set_place(key, place)
+    if wants_json(request):
+        return Response(orjson.dumps({"recorded": shared}), media_type="application/json")
+    return RedirectResponse(_local(form.get("back"), key, {"shared": "1"}), status_code=303)
+
+
+@router.post("/complaints")
+async def complain(request: Request) -> Response:
+    """A consumer complaint (QBT-T14.2, QBT-10.4.3): validated, rate-limited, stored, alerted."""
+    side = public_side(request)
+    form = await _form(request)
+    lang = language(form.get("lang"))
+    errors = validate_complaint(form)
+    client = side.feedback.client_hash(_client_address(request))
+    limited = not errors and not side.feedback.allow_complaint(client)
+    if errors or limited:
+        return _complaint_problem(request, side, form, lang, errors, limited)
+    key = form.get("key", "")[:140] or None
+    tenant_id = _tenant_of(side, key)
+    side.feedback.add_complaint(
+        {
+            "key": key,
+            "tenant_id": tenant_id,
+            "name": form.get("name", "").strip(),
+            "contact": form["contact"].strip(),
+            "content": form["content"].strip(),
+            "place": coarse_place(form.get("place")),
+        },
+        client=client,
+    )
+    if wants_json(request):
+        return Response(
+            orjson.dumps({"status": "received"}), status_code=201, media_type="application/json"
+        )
+    return RedirectResponse(
+        _local(form.get("back"), key, {"complained": "1"}) + "#complaint", status_code=303
+    )
+
+
+@router.get("/{prefix}/{suffix:path}")
+async def idis_link(request: Request, prefix: str, suffix: str) -> Response:
+    """Industrial-internet identifier: /{enterprise prefix}/{GTIN + serial} (QBT-6.4, QBT-7.2)."""
+    if _IDIS_PREFIX.fullmatch(prefix) is None:
+        return Response(
+            b'{"error":{"code":"not_found","message":"not found"}}',
+            status_code=404,
+            media_type="application/json",
+        )
+    return _resolve(request, f"{prefix}/{suffix}", "scan")
+
+
+# --- complaint helpers ----------------------------------------------------------------------
+
+
+def validate_complaint(form: dict[str, str]) -> dict[str, bool]:
+    """Which fields are wrong: contact must be a phone or e-mail, content 5-1000 characters."""
+    contact = form.get("contact", "").strip()
+    content = form.get("content", "").strip()
+    errors = {}
+    if len(contact) > 128 or not (_PHONE.fullmatch(contact) or _EMAIL.fullmatch(contact)):
+        errors["contact"] = True
+    if not 5 <= len(content) <= 1000:
+        errors["content"] = True
+    if len(form.get("name", "").strip()) > 32:
+        errors["name"] = True
+    return errors
+
+
+def _complaint_problem(
+    request: Request,
+    side: PublicSide,
+    form: dict[str, str],
+    lang: str,
+    errors: dict[str, bool],
+    limited: bool,
+) -> Response:
+    status = 429 if limited else 422
+    if wants_json(request):
+        body = {
+            "error": {
+                "code": "rate_limited" if limited else "invalid_complaint",
+                "message": text(lang, "complaint_limited")
+                if limited
+                else "; ".join(text(lang, f"error.{name}") for name in errors),
+                "detail": {"fields": sorted(errors)},
+            }
+        }
+        return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+    key = form.get("key", "")
+    code = key[len("ticket:") :] if key.startswith("ticket:") else key
+    resolution = side.resolver.resolve(
+        code or "-", lang=lang, channel="manual", place="unknown", log=False
+    )
+    page = render_resolution(
+        resolution,
+        switch_url=_switch_url(request, lang),
+        back_url=_local(form.get("back"), key, {}),
+        form=form,
+        errors=errors,
+        complaint_limited=limited,
+    )
+    return HTMLResponse(page, status_code=status)
+
+
+def _tenant_of(side: PublicSide, key: str | None) -> int | None:
+    if not key:
+        return None
+    if key.startswith("ticket:"):
+        ticket = side.reader.ticket(key[len("ticket:") :])
+        return None if ticket is None else int(ticket["tenant_id"])
+    unit = side.reader.unit(key)
+    return None if unit is None else unit.tenant_id
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = (await request.body())[:16_384]
+    if "json" in request.headers.get("content-type", ""):
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def _local(back: str | None, key: str | None, extra: dict[str, str]) -> str:
+    """A same-site URL to return to (never an open redirect)."""
+    target = back if back and back.startswith("/") and not back.startswith("//") else None
+    if target is None:
+        target = key if key and key.startswith("/") else "/"
+    if not extra:
+        return target
+    return target + ("&" if "?" in target else "?") + urlencode(extra)
+
+
+def _client_address(request: Request) -> str | None:
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else None
