@@ -1,0 +1,551 @@
+"""The rule engine's inputs (GEN-12 to GEN-15, QBT-6.8): captured events, scans, stock.
+
+Three entry points gather facts from the store and hand them to the pure rules of
+:mod:`suyuan.domain.alert_rules`, raising alerts through :func:`raise_alert`:
+
+- :func:`evaluate_captured_events` — called by capture inside its transaction, after the
+  events and projections are stored: sensor excursions, held or recalled goods shipped
+  or sold, codes commissioned twice;
+- :func:`evaluate_scan` — called by the resolver after logging a consumer scan: forged,
+  unknown, never-commissioned or voided codes, copied labels, channel diversion;
+- :func:`run_checks` — on demand (``suyuan alerts run``): stock near or past expiry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from suyuan.domain import alert_rules as rules
+from suyuan.domain.access import Actor, Role, require_role
+from suyuan.domain.alert_rules import Finding
+from suyuan.domain.alert_settings import RuleSettings
+from suyuan.domain.events import identifier_key
+from suyuan.domain.units import gtin_of, key_kind
+from suyuan.errors import NotFound
+from suyuan.services.alerts import load_settings, raise_alert
+from suyuan.services.clock import now
+from suyuan.storage.event_store import chunks
+from suyuan.storage.public_tables import scan_log
+from suyuan.storage.tables import (
+    enterprises,
+    event_corrections,
+    event_epcs,
+    events,
+    locations,
+    lots,
+    metadata,
+    products,
+    units,
+)
+from suyuan.storage.uow import UnitOfWork
+
+PARTY_PREFIX = "urn:suyuan:party:"
+_EVIDENCE_KEYS = 50
+
+
+def _raise_all(
+    conn: sa.Connection,
+    tenant_id: int | None,
+    findings: Iterable[Finding],
+    settings: RuleSettings,
+    at: datetime | None = None,
+) -> int:
+    raised = 0
+    for finding in findings:
+        alert_id = raise_alert(
+            conn,
+            tenant_id=tenant_id,
+            rule=finding.rule.value,
+            severity=finding.severity.value,
+            object=finding.object,
+            evidence=finding.evidence,
+            at=at,
+            settings=settings,
+        )
+        raised += alert_id is not None
+    return raised
+
+
+def _event_keys(event: Mapping[str, Any], *fields: str) -> list[str]:
+    keys = [identifier_key(e) for name in fields for e in event.get(name) or ()]
+    if event.get("parentID") and "parentID" in fields:
+        keys.insert(0, identifier_key(event["parentID"]))
+    return list(dict.fromkeys(keys))
+
+
+def _quantity_keys(event: Mapping[str, Any]) -> list[str]:
+    names = ("quantityList", "childQuantityList", "outputQuantityList")
+    found = [q.get("epcClass") for n in names for q in event.get(n) or () if isinstance(q, dict)]
+    return [identifier_key(c) for c in found if c]
+
+
+# --- captured events ------------------------------------------------------------------------
+
+
+def evaluate_captured_events(
+    conn: sa.Connection, tenant_id: int, items: list[tuple[dict[str, Any], int]]
+) -> int:
+    """Run the event rules on freshly stored events ``(event, event_pk)``; alerts raised."""
+    if not items:
+        return 0
+    settings = load_settings(conn, tenant_id)
+    findings: list[Finding] = []
+    sensing = [event for event, _pk in items if event.get("sensorElementList")]
+    if sensing:
+        findings += _sensor_findings(conn, settings, sensing)
+    moving = [(event, pk) for event, pk in items if rules.movement_of(event)]
+    if moving:
+        findings += _blocked_findings(conn, moving)
+    commissioning = [(event, pk) for event, pk in items if rules.is_commissioning(event)]
+    if commissioning:
+        findings += _double_commissioning(conn, tenant_id, commissioning)
+    return _raise_all(conn, tenant_id, findings, settings)
+
+
+def _subject(event: Mapping[str, Any]) -> str | None:
+    keys = _event_keys(event, "parentID", "epcList", "childEPCs", "outputEPCList")
+    keys += _quantity_keys(event)
+    return keys[0] if keys else event.get("eventID")
+
+
+def _sensor_findings(
+    conn: sa.Connection, settings: RuleSettings, sensing: list[dict[str, Any]]
+) -> list[Finding]:
+    categories: dict[str, str] = {}
+    if settings.temperature_by_category:
+        gtins = {gtin_of(k) for e in sensing for k in _event_keys(e, "epcList", "childEPCs")}
+        gtins |= {gtin_of(k) for e in sensing for k in _quantity_keys(e)}
+        wanted = [g for g in gtins if g]
+        if wanted:
+            query = sa.select(products.c.gtin, products.c.category)
+            categories = dict(conn.execute(query.where(products.c.gtin.in_(wanted))).tuples().all())
+    findings = []
+    for event in sensing:
+        subject = _subject(event)
+        location = (event.get("bizLocation") or {}).get("id") or (event.get("readPoint") or {}).get(
+            "id"
+        )
+        category = categories.get(gtin_of(subject or "") or "")
+        limits = settings.temperature_for(location=location, category=category)
+        findings += rules.sensor_findings(
+            event, subject=subject, temperature=limits, humidity=settings.humidity
+        )
+    return findings
+
+
+def _tree(conn: sa.Connection, keys: Sequence[str]) -> list[Any]:
+    """Each named unit and everything packed inside it, with its lot's status."""
+    seed = sa.select(
+        units.c.id, units.c.key, units.c.lot_id, units.c.status, units.c.key.label("root")
+    ).where(units.c.key.in_(keys))
+    tree = seed.cte("tree", recursive=True)
+    inner = sa.select(units.c.id, units.c.key, units.c.lot_id, units.c.status, tree.c.root).join(
+        tree, units.c.parent_id == tree.c.id
+    )
+    tree = tree.union_all(inner)
+    query = sa.select(
+        tree.c.id,
+        tree.c.key,
+        tree.c.root,
+        tree.c.status,
+        lots.c.key.label("lot"),
+        lots.c.status.label("lot_status"),
+    ).outerjoin(lots, lots.c.id == tree.c.lot_id)
+    return list(conn.execute(query).all())
+
+
+def _recalled_unit_ids(conn: sa.Connection, ids: Sequence[int]) -> set[int]:
+    # The recall tables belong to the recall module; look them up on the shared metadata
+    # so the alert rules work (without unit-level recalls) where recalls are not installed.
+    recall_units, recalls = metadata.tables.get("recall_units"), metadata.tables.get("recalls")
+    if recall_units is None or recalls is None or not ids:
+        return set()
+    found: set[int] = set()
+    for part in chunks(list(ids)):
+        query = (
+            sa.select(recall_units.c.unit_id)
+            .join(recalls, recalls.c.id == recall_units.c.recall_id)
+            .where(recall_units.c.unit_id.in_(part), recalls.c.closed_at.is_(None))
+        )
+        found |= set(conn.execute(query).scalars())
+    return found
+
+
+def _blocked_findings(
+    conn: sa.Connection, moving: list[tuple[dict[str, Any], int]]
+) -> list[Finding]:
+    named: dict[str, tuple[dict[str, Any], str]] = {}
+    for event, _pk in moving:
+        movement = rules.movement_of(event) or "shipping"
+        for key in _event_keys(event, "parentID", "epcList", "childEPCs") + _quantity_keys(event):
+            named[key] = (event, movement)
+    rows: list[Any] = []
+    for part in chunks(list(named)):
+        rows += _tree(conn, part)
+    recalled = _recalled_unit_ids(conn, [r.id for r in rows])
+    lot_rows = _lot_statuses(conn, [k for k in named if key_kind(k) == "lot"])
+    affected: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        is_recalled = row.id in recalled or row.status == "recalled"
+        if is_recalled or row.lot_status in ("hold", "recalled"):
+            hit = {"key": row.key, "lot": row.lot, "lot_status": row.lot_status}
+            affected.setdefault(row.root, []).append(hit | {"recalled": is_recalled})
+    for key, status in lot_rows.items():
+        affected.setdefault(key, []).append({"key": key, "lot": key, "lot_status": status})
+    findings = []
+    for root, hits in affected.items():
+        event, movement = named[root]
+        lot_status = next((h["lot_status"] for h in hits if h.get("lot_status")), None)
+        finding = rules.blocked_movement_finding(
+            key=root,
+            movement=movement,
+            lot_status=lot_status,
+            recalled=any(h.get("recalled") for h in hits),
+            evidence={
+                "event_id": event.get("eventID"),
+                "event_time": event.get("eventTime"),
+                "destination": [d.get("destination") for d in event.get("destinationList") or ()],
+                "affected": hits[:_EVIDENCE_KEYS],
+                "affected_count": len(hits),
+            },
+        )
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _lot_statuses(conn: sa.Connection, keys: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in chunks(keys):
+        query = sa.select(lots.c.key, lots.c.status).where(
+            lots.c.key.in_(part), lots.c.status.in_(("hold", "recalled"))
+        )
+        found |= dict(conn.execute(query).tuples().all())
+    return found
+
+
+def _double_commissioning(
+    conn: sa.Connection, tenant_id: int, items: list[tuple[dict[str, Any], int]]
+) -> list[Finding]:
+    own = set(conn.execute(sa.select(products.c.gtin).where(products.c.tenant_id == tenant_id)))
+    own_gtins = {row[0] for row in own}
+    # Own codes are refused a second commissioning by capture itself; partners' are
+    # accepted as given, so they are checked here (across tenants: a copy elsewhere).
+    wanted: dict[str, tuple[dict[str, Any], int]] = {}
+    for event, pk in items:
+        for key in _event_keys(event, "epcList", "outputEPCList"):
+            if key_kind(key) == "unit" and gtin_of(key) not in own_gtins:
+                wanted.setdefault(key, (event, pk))
+    earlier: dict[str, list[dict[str, Any]]] = {}
+    for part in chunks(list(wanted)):
+        for row in conn.execute(_commissionings(part)):
+            if row.id < wanted[row.epc][1]:
+                earlier.setdefault(row.epc, []).append(
+                    {
+                        "event_id": row.event_id,
+                        "tenant_id": row.tenant_id,
+                        "event_time": row.event_time.isoformat(),
+                    }
+                )
+    findings = []
+    for key, before in earlier.items():
+        event, _pk = wanted[key]
+        finding = rules.commissioned_twice_finding(
+            key=key,
+            earlier=before[:_EVIDENCE_KEYS],
+            evidence={"event_id": event.get("eventID"), "event_time": event.get("eventTime")},
+        )
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _commissionings(keys: Sequence[str]) -> sa.Select[Any]:
+    declared = sa.select(event_corrections.c.event_pk)
+    return (
+        sa.select(
+            event_epcs.c.epc,
+            events.c.id,
+            events.c.event_id,
+            events.c.tenant_id,
+            events.c.event_time,
+        )
+        .join(events, events.c.id == event_epcs.c.event_pk)
+        .where(
+            event_epcs.c.epc.in_(keys),
+            event_epcs.c.role.in_(("epc", "output")),
+            ((events.c.event_type == "ObjectEvent") & (events.c.action == "ADD"))
+            | (events.c.biz_step == "commissioning"),
+            events.c.has_error_declaration.is_(False),
+            events.c.id.not_in(declared),
+        )
+    )
+
+
+# --- consumer scans -------------------------------------------------------------------------
+
+
+def evaluate_scan(conn: sa.Connection, scan: Mapping[str, Any]) -> int:
+    """Run the scan rules on one logged consumer scan; alerts raised.
+
+    ``scan`` holds ``key`` (None for a code that does not parse to one), ``at``, ``place``
+    (coarse city), ``verdict`` and optionally ``tenant_id``, ``reason`` (the verdict's
+    reason, e.g. ``never_commissioned``), ``code`` (as presented), ``count`` (checks so
+    far, this one included) and ``channel``.
+    """
+    key = scan.get("key")
+    at = scan.get("at") or now()
+    place = scan.get("place")
+    verdict = str(scan.get("verdict") or "")
+    tenant_id = scan.get("tenant_id") or (_tenant_of(conn, key) if key else None)
+    settings = load_settings(conn, tenant_id)
+    evidence = {
+        "code": scan.get("code"),
+        "key": key,
+        "place": place,
+        "at": at.isoformat(),
+        "channel": scan.get("channel"),
+    }
+    findings: list[Finding] = []
+    found = rules.scan_verdict_finding(
+        verdict=verdict,
+        reason=scan.get("reason"),
+        subject=key or scan.get("code"),
+        evidence=evidence,
+    )
+    if found is not None:
+        findings.append(found)
+    if key and verdict in ("genuine", "suspicious"):
+        findings += _copied(conn, key, at, scan.get("count"), settings)
+        if settings.region_check:
+            findings += _diversion(conn, key, place, evidence)
+    return _raise_all(conn, tenant_id, findings, settings, at)
+
+
+def _tenant_of(conn: sa.Connection, key: str) -> int | None:
+    found = conn.execute(sa.select(units.c.tenant_id).where(units.c.key == key)).scalar()
+    return int(found) if found is not None else None
+
+
+def _copied(
+    conn: sa.Connection, key: str, at: datetime, count: Any, settings: RuleSettings
+) -> list[Finding]:
+    if not isinstance(count, int):
+        query = sa.select(sa.func.count()).select_from(scan_log).where(scan_log.c.key == key)
+        count = int(conn.execute(query).scalar_one())
+    since = at - timedelta(hours=settings.scan_window_hours)
+    places = conn.execute(
+        sa.select(scan_log.c.place).where(
+            scan_log.c.key == key, scan_log.c.at >= since, scan_log.c.at <= at
+        )
+    ).scalars()
+    return rules.copied_label_findings(
+        key=key,
+        total_checks=count,
+        recent_places=list(places),
+        max_checks=settings.scan_count_max,
+        max_cities=settings.scan_cities_max,
+        window_hours=settings.scan_window_hours,
+    )
+
+
+def _containers_of(conn: sa.Connection, key: str, depth: int = 4) -> set[str]:
+    """The key and every container it was ever packed in (from aggregation events)."""
+    keys, frontier = {key}, {key}
+    child, parent = event_epcs.alias("child"), event_epcs.alias("parent")
+    for _ in range(depth):
+        query = (
+            sa.select(parent.c.epc)
+            .join(child, child.c.event_pk == parent.c.event_pk)
+            .where(child.c.epc.in_(sorted(frontier)), child.c.role == "child")
+            .where(parent.c.role == "parent")
+        )
+        frontier = set(conn.execute(query).scalars()) - keys
+        if not frontier:
+            break
+        keys |= frontier
+    return keys
+
+
+def _diversion(
+    conn: sa.Connection, key: str, place: str | None, evidence: Mapping[str, Any]
+) -> list[Finding]:
+    keys = _containers_of(conn, key)
+    named = sa.select(event_epcs.c.event_pk).where(event_epcs.c.epc.in_(sorted(keys)))
+    row = conn.execute(
+        sa.select(events.c.event_id, events.c.event_time, events.c.body)
+        .where(events.c.id.in_(named), events.c.biz_step == "shipping")
+        .order_by(events.c.event_time.desc(), events.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return []
+    body = json.loads(row.body)
+    destination = _destination(conn, body.get("destinationList") or ())
+    if destination is None:
+        return []
+    found = rules.diversion_finding(
+        key=key,
+        place=place,
+        region=destination["region"],
+        evidence={
+            **evidence,
+            "distributor": destination["name"],
+            "shipping_event": row.event_id,
+            "shipped_at": row.event_time.isoformat(),
+        },
+    )
+    return [found] if found is not None else []
+
+
+def _destination(conn: sa.Connection, targets: Iterable[Any]) -> dict[str, Any] | None:
+    """The region of a shipment's destination: a party enterprise or a known location."""
+    for target in targets:
+        value = str((target or {}).get("destination") or "")
+        if value.startswith(PARTY_PREFIX):
+            row = conn.execute(
+                sa.select(enterprises.c.slug, enterprises.c.region).where(
+                    enterprises.c.slug == value.removeprefix(PARTY_PREFIX)
+                )
+            ).first()
+        else:
+            row = conn.execute(
+                sa.select(
+                    enterprises.c.slug,
+                    sa.func.coalesce(locations.c.region, enterprises.c.region).label("region"),
+                )
+                .join(enterprises, enterprises.c.id == locations.c.tenant_id)
+                .where(locations.c.uri == value)
+            ).first()
+        if row is not None and row.region:
+            return {"name": row.slug, "region": row.region}
+    return None
+
+
+# --- stock checks ----------------------------------------------------------------------------
+
+_GONE = ("sold", "consumed", "destroyed", "decommissioned", "voided", "expired")
+
+
+def run_checks(
+    uow: UnitOfWork, actor: Actor, *, tenant_id: int | None, today: date | None = None
+) -> dict[str, Any]:
+    """Check stock (units not sold or gone) for expiry (GEN-14); every tenant when None."""
+    require_role(actor, Role.ADMIN, Role.OPERATOR, Role.QC, Role.WAREHOUSE, action="run checks")
+    conn = uow.connection
+    if tenant_id is None:
+        if not (actor.is_system or actor.is_platform):
+            raise NotFound("name an enterprise")
+        tenants = list(
+            conn.execute(sa.select(enterprises.c.id).order_by(enterprises.c.id)).scalars()
+        )
+    elif not actor.can_write_tenant(tenant_id):
+        raise NotFound(f"enterprise {tenant_id} not found")
+    else:
+        tenants = [tenant_id]
+    day = today or now().date()
+    checked = raised = 0
+    for tenant in tenants:
+        settings = load_settings(conn, tenant)
+        findings = expiry_findings(conn, tenant, day, settings.expiry_warning_days)
+        checked += findings[0]
+        raised += _raise_all(conn, tenant, findings[1], settings)
+    uow.commit()
+    return {"tenants": len(tenants), "lots_checked": checked, "alerts": raised, "date": str(day)}
+
+
+def expiry_findings(
+    conn: sa.Connection, tenant_id: int, today: date, warning_days: int
+) -> tuple[int, list[Finding]]:
+    """(lots in stock, findings) for one tenant's stock near or past expiry."""
+    stock = conn.execute(
+        sa.select(units.c.lot_id, sa.func.count(), sa.func.min(units.c.key))
+        .where(
+            units.c.tenant_id == tenant_id,
+            units.c.kind == "unit",
+            units.c.lot_id.is_not(None),
+            units.c.status.not_in(_GONE),
+        )
+        .group_by(units.c.lot_id)
+    ).all()
+    if not stock:
+        return 0, []
+    lot_rows = {
+        row.id: row
+        for row in conn.execute(
+            sa.select(lots.c.id, lots.c.key, lots.c.gtin).where(
+                lots.c.id.in_([s[0] for s in stock])
+            )
+        )
+    }
+    ilmds = _creation_ilmd(conn, [s[2] for s in stock] + [r.key for r in lot_rows.values()])
+    shelf = _shelf_lives(conn, {r.gtin for r in lot_rows.values() if r.gtin})
+    findings = []
+    for lot_id, count, sample in stock:
+        lot = lot_rows.get(lot_id)
+        if lot is None:
+            continue
+        created = ilmds.get(lot.key) or ilmds.get(sample) or ({}, None)
+        expires = _expiry(created, shelf.get(lot.gtin or ""))
+        if expires is None:
+            continue
+        finding = rules.expiry_finding(
+            lot=lot.key,
+            expires=expires,
+            today=today,
+            warning_days=warning_days,
+            evidence={"units_in_stock": int(count), "gtin": lot.gtin},
+        )
+        if finding is not None:
+            findings.append(finding)
+    return len(stock), findings
+
+
+def _expiry(created: tuple[dict[str, Any], date | None], shelf_days: int | None) -> date | None:
+    ilmd, made = created
+    expires = rules.expiry_date(ilmd)
+    if expires is not None or shelf_days is None:
+        return expires
+    produced = rules.production_date(ilmd) or made
+    return rules.expires_on(produced, shelf_days) if produced else None
+
+
+def _creation_ilmd(
+    conn: sa.Connection, keys: Sequence[str]
+) -> dict[str, tuple[dict[str, Any], date | None]]:
+    """Key → (ILMD, event date) of the earliest event with ILMD naming it."""
+    found: dict[str, tuple[dict[str, Any], date | None]] = {}
+    for part in chunks(list(dict.fromkeys(keys))):
+        query = (
+            sa.select(event_epcs.c.epc, events.c.body, events.c.event_time)
+            .join(events, events.c.id == event_epcs.c.event_pk)
+            .where(
+                event_epcs.c.epc.in_(part), event_epcs.c.role.in_(("epc", "output", "qty", "oqty"))
+            )
+            .order_by(events.c.event_time, events.c.id)
+        )
+        for epc, body, at in conn.execute(query):
+            if epc in found:
+                continue
+            ilmd = json.loads(body).get("ilmd")
+            if isinstance(ilmd, dict):
+                found[epc] = (ilmd, at.date())
+    return found
+
+
+def _shelf_lives(conn: sa.Connection, gtins: set[str]) -> dict[str, int]:
+    if not gtins:
+        return {}
+    rows = conn.execute(
+        sa.select(products.c.gtin, products.c.attributes).where(products.c.gtin.in_(sorted(gtins)))
+    )
+    lives = {
+        gtin: rules.shelf_life_days((attributes or {}).get("shelf_life"))
+        for gtin, attributes in rows
+    }
+    return {gtin: days for gtin, days in lives.items() if days is not None}
