@@ -87,6 +87,7 @@ def runtime_of(ctx: typer.Context) -> Runtime:
 def _register() -> None:
     # Imported here so each sub-command module can import `app`/`runtime_of` from us.
     from suyuan.cli import (
+        alerts,
         chain,
         codes,
         db,
@@ -112,6 +113,7 @@ def _register() -> None:
         trace,
         demo,
         serve,
+        alerts,
     ):
         module.register(app)
 

@@ -1,21 +1,20 @@
-"""The rule engine's inputs (GEN-12 to GEN-15, QBT-6.8): captured events, scans, stock.
+"""The rule engine on events and stock (GEN-12 to GEN-14, GEN-17).
 
-Three entry points gather facts from the store and hand them to the pure rules of
-:mod:`suyuan.domain.alert_rules`, raising alerts through :func:`raise_alert`:
+Entry points gather facts from the store and hand them to the pure rules of
+:mod:`suyuan.domain.alert_rules`, raising alerts through ``raise_alert``:
 
 - :func:`evaluate_captured_events` — called by capture inside its transaction, after the
   events and projections are stored: sensor excursions, held or recalled goods shipped
   or sold, codes commissioned twice;
-- :func:`evaluate_scan` — called by the resolver after logging a consumer scan: forged,
-  unknown, never-commissioned or voided codes, copied labels, channel diversion;
-- :func:`run_checks` — on demand (``suyuan alerts run``): stock near or past expiry.
+- :func:`run_checks` — on demand (``suyuan alerts run``): stock near or past expiry, and
+  the consumer scans logged since the last run (:mod:`suyuan.services.scan_alerts`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,16 +26,15 @@ from suyuan.domain.alert_settings import RuleSettings
 from suyuan.domain.events import identifier_key
 from suyuan.domain.units import gtin_of, key_kind
 from suyuan.errors import NotFound
-from suyuan.services.alerts import load_settings, raise_alert
+from suyuan.services.alerts import load_settings, raise_findings
 from suyuan.services.clock import now
+from suyuan.services.scan_alerts import evaluate_scan_log
 from suyuan.storage.event_store import chunks
-from suyuan.storage.public_tables import scan_log
 from suyuan.storage.tables import (
     enterprises,
     event_corrections,
     event_epcs,
     events,
-    locations,
     lots,
     metadata,
     products,
@@ -44,31 +42,7 @@ from suyuan.storage.tables import (
 )
 from suyuan.storage.uow import UnitOfWork
 
-PARTY_PREFIX = "urn:suyuan:party:"
 _EVIDENCE_KEYS = 50
-
-
-def _raise_all(
-    conn: sa.Connection,
-    tenant_id: int | None,
-    findings: Iterable[Finding],
-    settings: RuleSettings,
-    at: datetime | None = None,
-) -> int:
-    raised = 0
-    for finding in findings:
-        alert_id = raise_alert(
-            conn,
-            tenant_id=tenant_id,
-            rule=finding.rule.value,
-            severity=finding.severity.value,
-            object=finding.object,
-            evidence=finding.evidence,
-            at=at,
-            settings=settings,
-        )
-        raised += alert_id is not None
-    return raised
 
 
 def _event_keys(event: Mapping[str, Any], *fields: str) -> list[str]:
@@ -104,7 +78,7 @@ def evaluate_captured_events(
     commissioning = [(event, pk) for event, pk in items if rules.is_commissioning(event)]
     if commissioning:
         findings += _double_commissioning(conn, tenant_id, commissioning)
-    return _raise_all(conn, tenant_id, findings, settings)
+    return raise_findings(conn, tenant_id, findings, settings)
 
 
 def _subject(event: Mapping[str, Any]) -> str | None:
@@ -287,146 +261,6 @@ def _commissionings(keys: Sequence[str]) -> sa.Select[Any]:
     )
 
 
-# --- consumer scans -------------------------------------------------------------------------
-
-
-def evaluate_scan(conn: sa.Connection, scan: Mapping[str, Any]) -> int:
-    """Run the scan rules on one logged consumer scan; alerts raised.
-
-    ``scan`` holds ``key`` (None for a code that does not parse to one), ``at``, ``place``
-    (coarse city), ``verdict`` and optionally ``tenant_id``, ``reason`` (the verdict's
-    reason, e.g. ``never_commissioned``), ``code`` (as presented), ``count`` (checks so
-    far, this one included) and ``channel``.
-    """
-    key = scan.get("key")
-    at = scan.get("at") or now()
-    place = scan.get("place")
-    verdict = str(scan.get("verdict") or "")
-    tenant_id = scan.get("tenant_id") or (_tenant_of(conn, key) if key else None)
-    settings = load_settings(conn, tenant_id)
-    evidence = {
-        "code": scan.get("code"),
-        "key": key,
-        "place": place,
-        "at": at.isoformat(),
-        "channel": scan.get("channel"),
-    }
-    findings: list[Finding] = []
-    found = rules.scan_verdict_finding(
-        verdict=verdict,
-        reason=scan.get("reason"),
-        subject=key or scan.get("code"),
-        evidence=evidence,
-    )
-    if found is not None:
-        findings.append(found)
-    if key and verdict in ("genuine", "suspicious"):
-        findings += _copied(conn, key, at, scan.get("count"), settings)
-        if settings.region_check:
-            findings += _diversion(conn, key, place, evidence)
-    return _raise_all(conn, tenant_id, findings, settings, at)
-
-
-def _tenant_of(conn: sa.Connection, key: str) -> int | None:
-    found = conn.execute(sa.select(units.c.tenant_id).where(units.c.key == key)).scalar()
-    return int(found) if found is not None else None
-
-
-def _copied(
-    conn: sa.Connection, key: str, at: datetime, count: Any, settings: RuleSettings
-) -> list[Finding]:
-    if not isinstance(count, int):
-        query = sa.select(sa.func.count()).select_from(scan_log).where(scan_log.c.key == key)
-        count = int(conn.execute(query).scalar_one())
-    since = at - timedelta(hours=settings.scan_window_hours)
-    places = conn.execute(
-        sa.select(scan_log.c.place).where(
-            scan_log.c.key == key, scan_log.c.at >= since, scan_log.c.at <= at
-        )
-    ).scalars()
-    return rules.copied_label_findings(
-        key=key,
-        total_checks=count,
-        recent_places=list(places),
-        max_checks=settings.scan_count_max,
-        max_cities=settings.scan_cities_max,
-        window_hours=settings.scan_window_hours,
-    )
-
-
-def _containers_of(conn: sa.Connection, key: str, depth: int = 4) -> set[str]:
-    """The key and every container it was ever packed in (from aggregation events)."""
-    keys, frontier = {key}, {key}
-    child, parent = event_epcs.alias("child"), event_epcs.alias("parent")
-    for _ in range(depth):
-        query = (
-            sa.select(parent.c.epc)
-            .join(child, child.c.event_pk == parent.c.event_pk)
-            .where(child.c.epc.in_(sorted(frontier)), child.c.role == "child")
-            .where(parent.c.role == "parent")
-        )
-        frontier = set(conn.execute(query).scalars()) - keys
-        if not frontier:
-            break
-        keys |= frontier
-    return keys
-
-
-def _diversion(
-    conn: sa.Connection, key: str, place: str | None, evidence: Mapping[str, Any]
-) -> list[Finding]:
-    keys = _containers_of(conn, key)
-    named = sa.select(event_epcs.c.event_pk).where(event_epcs.c.epc.in_(sorted(keys)))
-    row = conn.execute(
-        sa.select(events.c.event_id, events.c.event_time, events.c.body)
-        .where(events.c.id.in_(named), events.c.biz_step == "shipping")
-        .order_by(events.c.event_time.desc(), events.c.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return []
-    body = json.loads(row.body)
-    destination = _destination(conn, body.get("destinationList") or ())
-    if destination is None:
-        return []
-    found = rules.diversion_finding(
-        key=key,
-        place=place,
-        region=destination["region"],
-        evidence={
-            **evidence,
-            "distributor": destination["name"],
-            "shipping_event": row.event_id,
-            "shipped_at": row.event_time.isoformat(),
-        },
-    )
-    return [found] if found is not None else []
-
-
-def _destination(conn: sa.Connection, targets: Iterable[Any]) -> dict[str, Any] | None:
-    """The region of a shipment's destination: a party enterprise or a known location."""
-    for target in targets:
-        value = str((target or {}).get("destination") or "")
-        if value.startswith(PARTY_PREFIX):
-            row = conn.execute(
-                sa.select(enterprises.c.slug, enterprises.c.region).where(
-                    enterprises.c.slug == value.removeprefix(PARTY_PREFIX)
-                )
-            ).first()
-        else:
-            row = conn.execute(
-                sa.select(
-                    enterprises.c.slug,
-                    sa.func.coalesce(locations.c.region, enterprises.c.region).label("region"),
-                )
-                .join(enterprises, enterprises.c.id == locations.c.tenant_id)
-                .where(locations.c.uri == value)
-            ).first()
-        if row is not None and row.region:
-            return {"name": row.slug, "region": row.region}
-    return None
-
-
 # --- stock checks ----------------------------------------------------------------------------
 
 _GONE = ("sold", "consumed", "destroyed", "decommissioned", "voided", "expired")
@@ -449,14 +283,21 @@ def run_checks(
     else:
         tenants = [tenant_id]
     day = today or now().date()
+    scans = evaluate_scan_log(conn)
     checked = raised = 0
     for tenant in tenants:
         settings = load_settings(conn, tenant)
         findings = expiry_findings(conn, tenant, day, settings.expiry_warning_days)
         checked += findings[0]
-        raised += _raise_all(conn, tenant, findings[1], settings)
+        raised += raise_findings(conn, tenant, findings[1], settings)
     uow.commit()
-    return {"tenants": len(tenants), "lots_checked": checked, "alerts": raised, "date": str(day)}
+    return {
+        "tenants": len(tenants),
+        "lots_checked": checked,
+        "scan_alerts": scans,
+        "alerts": raised + scans,
+        "date": str(day),
+    }
 
 
 def expiry_findings(

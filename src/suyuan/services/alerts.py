@@ -8,6 +8,7 @@ The built-in rules that call it live in :mod:`suyuan.services.alert_checks`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from suyuan.domain.access import Actor, Role, require_role
-from suyuan.domain.alert_rules import AlertStatus, Severity
+from suyuan.domain.alert_rules import AlertStatus, Finding, Severity
 from suyuan.domain.alert_settings import RuleSettings, apply_changes, settings_from
 from suyuan.errors import Conflict, InvalidInput, NotFound
 from suyuan.services.audit import record_audit
@@ -202,6 +203,30 @@ def raise_alert(
         recipients=settings.recipients,
     )
     return alert_id
+
+
+def raise_findings(
+    conn: sa.Connection,
+    tenant_id: int | None,
+    findings: Iterable[Finding],
+    settings: RuleSettings,
+    at: datetime | None = None,
+) -> int:
+    """Raise an alert for each finding (duplicates dropped); how many were new."""
+    raised = 0
+    for finding in findings:
+        alert_id = raise_alert(
+            conn,
+            tenant_id=tenant_id,
+            rule=finding.rule.value,
+            severity=finding.severity.value,
+            object=finding.object,
+            evidence=finding.evidence,
+            at=at,
+            settings=settings,
+        )
+        raised += alert_id is not None
+    return raised
 
 
 # --- reading and handling -------------------------------------------------------------------

@@ -69,3 +69,11 @@ webhook_attempts = sa.Table(
     sa.Column("next_attempt_at", UtcDateTime()),
     sa.Index("ix_webhook_attempts_delivery", "delivery_id", "attempt"),
 )
+
+alert_watermarks = sa.Table(
+    "alert_watermarks",
+    metadata,
+    # What the rule engine has read of an append-only source (e.g. "scan_log": last id).
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("last_id", sa.BigInteger(), nullable=False),
+)

@@ -21,7 +21,16 @@ def register_routes(app: FastAPI, *, public_only: bool) -> None:
     app.include_router(chain.router, prefix="/api/v1")
     app.include_router(trace.router, prefix="/api/v1")
     app.include_router(epcis.router)
+    _include_alert_routes(app)
     _include_consumer_routes(app)
+
+
+def _include_alert_routes(app: FastAPI) -> None:
+    from suyuan.api.routes import alerts
+    from suyuan.web import alerts_page
+
+    app.include_router(alerts.router, prefix="/api/v1")
+    app.include_router(alerts_page.router)
 
 
 def _include_consumer_routes(app: FastAPI) -> None:

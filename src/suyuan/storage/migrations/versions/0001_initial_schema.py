@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 02:32:20.148962
+Create Date: 2026-11-22 02:35:49.058996
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "alert_watermarks",
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("last_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("source", name=op.f("pk_alert_watermarks")),
+    )
     op.create_table(
         "alerts",
         sa.Column(
@@ -1205,3 +1211,4 @@ def downgrade() -> None:
         batch_op.drop_index("ix_alerts_fingerprint")
 
     op.drop_table("alerts")
+    op.drop_table("alert_watermarks")
