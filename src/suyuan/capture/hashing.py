@@ -564,6 +564,7 @@ def _fast_time(text: str) -> str | None:
 
 _OLD_CBV: Final = "urn:epcglobal:cbv:"
 _BT_URN: Final = _OLD_CBV + "bt:"
+_TREE_ONLY: Final = "\x00tree"  # a nested key that only the element tree renders right
 _SERIALISED: Final = ("urn:epc:id:sgtin:", "urn:epc:id:sscc:")
 _BATCH_FROM: Final = 4  # shorter EPC lists are quicker one by one
 _EXACT_INT: Final = 1 << 53  # ints up to here survive the reference's float round trip
@@ -600,7 +601,9 @@ _CACHE_SIZE: Final = 1 << 14
 class _Context:
     """What the rendering of values depends on (namespaces, expansions), with caches."""
 
-    __slots__ = ("expanded", "key_ns", "names", "suffixes", "urn", "value_ns", "values")
+    __slots__ = (
+        "children", "expanded", "key_ns", "names", "suffixes", "urn", "value_ns", "values",
+    )  # fmt: skip
 
     def __init__(self, pairs: tuple[tuple[str, str], ...], expanded: frozenset[str]) -> None:
         self.key_ns, self.value_ns = _namespace_maps(pairs)
@@ -609,6 +612,7 @@ class _Context:
         self.urn = "urn" not in self.value_ns  # EPC URNs are then taken as they are
         self.values: dict[str, str] = {}  # canonical text of string values (no missed URIs)
         self.names: dict[str, str] = {}  # element names of JSON keys
+        self.children: dict[str, str] = {}  # the same for nested keys (see _child_name)
 
 
 _context: Final = lru_cache(maxsize=256)(_Context)
@@ -832,15 +836,14 @@ class _FastEvent:
             text = self.canon(value)
             return f"{name}={text}" if text else name
         parts: list[str] = []
+        known = self._ctx.children
         for raw_key, child in value.items():
-            if raw_key in _DROPPED_KEYS or raw_key.startswith("@xmlns"):
-                if raw_key == "#text":
-                    return None
-                continue
-            child_name = self.name(raw_key)
-            if child_name in _NESTED_ODD or child_name.endswith("List"):
+            child_name = known.get(raw_key) or self._child_name(raw_key)
+            if child_name is _TREE_ONLY:
                 return None
-            for item in _items(child):
+            if not child_name:
+                continue
+            for item in child if isinstance(child, list) else (child,):
                 if not isinstance(item, dict | list):  # a leaf, the usual case
                     text = self.canon(item)
                     parts.append(f"{child_name}={text}" if text else child_name)
@@ -852,6 +855,20 @@ class _FastEvent:
         if len(parts) > 1:
             parts.sort()
         return name + "".join(parts)
+
+    def _child_name(self, key: str) -> str:
+        """Element name of a nested JSON key: "" if dropped, ``_TREE_ONLY`` if treated apart."""
+        if key == "#text":  # the text of the enclosing element
+            name = _TREE_ONLY
+        elif key in _DROPPED_KEYS or key.startswith("@xmlns"):
+            name = ""
+        else:
+            name = self.builder()._key(key)
+            if name in _NESTED_ODD or name.endswith("List"):
+                name = _TREE_ONLY
+        if len(self._ctx.children) < _CACHE_SIZE:
+            self._ctx.children[key] = name
+        return name
 
     def _tree(self, key: str, value: Any) -> None:
         by_name: dict[str, list[Node]] = {}
@@ -923,8 +940,13 @@ def _prehash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None, fas
         return _fast_prehash(event, namespaces, head)
     expanded = _vocabulary_expansions(event)
     builder = _TreeBuilder(namespaces, expanded)
-    # An empty top-level pair list of a flat event leaves no trace, as in the reference.
-    kept = {k: v for k, v in event.items() if not (k in _PAIR_LISTS and v == [])}
+    # In a flat event, an empty top-level pair list leaves no trace (as in the reference) and
+    # fields that are not hashed cannot call for a second pass.
+    kept = {
+        k: v
+        for k, v in event.items()
+        if k not in _SKIPPED_KEYS and not (k in _PAIR_LISTS and v == [])
+    }
     result = _prehash_via_tree(builder, kept if flat else event, head)
     if builder.missed:
         # CBV/GS1 URIs outside the vocabulary fields also feed the bare-word rule; rare enough

@@ -563,6 +563,11 @@ def _odd_events(draw: st.DrawFn) -> dict[str, Any]:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(_events(), _odd_events()), _NS_CHOICES)
+@example(
+    {"type": "ObjectEvent", "eventTime": "1999-01-01T00:00:00Z", "bizTransactionList": [],
+     "errorDeclaration": "https://ref.gs1.org/cbv/Disp-unknown"},
+    NAMESPACES,
+)  # fmt: skip
 def test_the_fast_path_gives_the_general_pre_hash(event: dict[str, Any], ns: Any) -> None:
     from suyuan.capture.hashing import general_prehash_string
 
