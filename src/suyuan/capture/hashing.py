@@ -13,6 +13,14 @@ because every EPCIS 2.0 implementation that publishes event IDs is compared agai
 * timestamps become UTC with milliseconds; numbers lose leading "+" and trailing zeros;
 * EPC URNs and GS1 Digital Link URIs become constrained canonical Digital Link URIs.
 
+Two paths give the same string. The general path turns the event into the reference's element
+tree and renders that (``general_prehash_string``); it is the reference-exact fallback. The
+fast path (``_FastEvent``) renders the usual field shapes directly: EPC URNs through cached
+GTIN/GLN leads (``hash_identifiers.fast_epc``, ``sgtin_batch``), timestamps by slicing with
+cached UTC shifts, string values through a cache per namespaces-and-vocabulary context. Any
+field of an unusual shape falls back to the element tree, and the tests check on generated
+events, usual and odd, that both paths agree.
+
 The module has no third-party dependency; the reference is only a test oracle.
 """
 
