@@ -139,6 +139,20 @@ def set_rules(
 # --- raising -------------------------------------------------------------------------------
 
 
+_SEVERITY_WORDS = {"high": Severity.CRITICAL, "medium": Severity.WARNING, "low": Severity.INFO}
+
+
+def severity_of(text: str) -> Severity:
+    """A severity from its name, accepting high/medium/low as critical/warning/info."""
+    word = text.strip().lower()
+    if word in _SEVERITY_WORDS:
+        return _SEVERITY_WORDS[word]
+    try:
+        return Severity(word)
+    except ValueError:
+        raise InvalidInput(f"severity {text!r}: info, warning or critical") from None
+
+
 def fingerprint(tenant_id: int | None, rule: str, subject: str | None) -> str:
     """What makes two alerts the same: tenant, rule and object."""
     text = f"{tenant_id or ''}|{rule}|{subject or ''}"
@@ -182,7 +196,7 @@ def raise_alert(
         "tenant_id": tenant_id,
         "at": moment,
         "rule": rule[:64],
-        "severity": Severity(severity).value,
+        "severity": severity_of(severity).value,
         "object": (object or "")[:255] or None,
         "detail": evidence,
         "status": AlertStatus.OPEN.value,
@@ -255,7 +269,7 @@ def list_alerts(
         if value:
             query = query.where(column == value)
     if severity:
-        query = query.where(alerts.c.severity == Severity(severity).value)
+        query = query.where(alerts.c.severity == severity_of(severity).value)
     if since is not None:
         query = query.where(alerts.c.at >= since)
     return [_alert(row) for row in uow.connection.execute(query)]

@@ -1,4 +1,4 @@
-"""The built-in alert rules fire on their scenario and stay quiet on normal data (GEN-12 to GEN-15)."""
+"""Each built-in alert rule fires on its scenario and stays quiet on normal data (GEN-12..15)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,9 @@ def test_expiry_dates_come_from_ilmd_or_shelf_life_gen_14() -> None:
     assert rules.expiry_date({"cbvmda:itemExpirationDate": "2026-05-01"}) == date(2026, 5, 1)
     assert rules.expiry_date({"cbvmda:bestBeforeDate": "2026-05-02T00:00:00Z"}) == date(2026, 5, 2)
     assert rules.expiry_date({"cbvmda:lotNumber": "L1"}) is None
-    assert rules.production_date({"sy:record": {"production_date": "2026-01-02"}}) == date(2026, 1, 2)
+    assert rules.production_date({"sy:record": {"production_date": "2026-01-02"}}) == date(
+        2026, 1, 2
+    )
     assert rules.production_date({"cbvmda:productionDate": "bad"}) is None
     assert rules.shelf_life_days("36个月") == 1080
     assert rules.shelf_life_days("3年") == 1095
@@ -182,13 +184,16 @@ def test_held_or_recalled_goods_moving_fire_gen_17(
 def test_commissioned_twice_fires_only_with_an_earlier_commissioning_gen_15() -> None:
     assert rules.commissioned_twice_finding(key="k", earlier=[], evidence={}) is None
     found = rules.commissioned_twice_finding(key="k", earlier=[{"event_id": "e1"}], evidence={})
-    assert found is not None and found.rule is AlertRule.COMMISSIONED_TWICE
+    assert found is not None
+    assert found.rule is AlertRule.COMMISSIONED_TWICE
 
 
 def test_settings_defaults_overrides_and_scoped_limits_gen_12() -> None:
     defaults = settings_from({})
-    assert defaults.scan_count_max == 10 and defaults.scan_cities_max == 3
-    assert defaults.scan_window_hours == 24 and defaults.region_check
+    assert defaults.scan_count_max == 10
+    assert defaults.scan_cities_max == 3
+    assert defaults.scan_window_hours == 24
+    assert defaults.region_check
     stored = apply_changes(
         {},
         parse_assignments([
@@ -198,8 +203,10 @@ def test_settings_defaults_overrides_and_scoped_limits_gen_12() -> None:
         ]),
     )  # fmt: skip
     settings = settings_from(stored)
-    assert settings.temperature == Range(2, 8) and settings.humidity == Range(30, 70)
-    assert settings.scan_count_max == 20 and not settings.region_check
+    assert settings.temperature == Range(2, 8)
+    assert settings.humidity == Range(30, 70)
+    assert settings.scan_count_max == 20
+    assert not settings.region_check
     assert settings.recipients == (1, 2)
     assert not settings.is_enabled(AlertRule.EXPIRY_NEAR)
     assert settings.temperature_for(location="urn:x", category="baijiu") == Range(0, 4)
