@@ -491,6 +491,10 @@ def fast_epc_list(texts: list[Any], convert: bool = True) -> list[str | None] | 
     return links
 
 
+def _plain_chars(text: str) -> bool:
+    return (text.isascii() and text.isalnum()) or _AI82_PLAIN.issuperset(text)
+
+
 def sgtin_batch(texts: list[Any]) -> tuple[str, list[str]] | None:
     """(Digital Link lead, serials) when all texts are usual sgtin URNs of one GTIN, else None.
 
@@ -503,14 +507,13 @@ def sgtin_batch(texts: list[Any]) -> tuple[str, list[str]] | None:
     if not lead:
         return None
     try:
-        joined = "\n" + "\n".join(texts)
+        pieces = ("\n" + "\n".join(texts)).split("\n" + head)
     except TypeError:
         return None
-    count = len(texts)
-    if joined.count("\n") != count or joined.count("\n" + head) != count:
+    # Serials free of line breaks and count + 1 pieces: every text starts with the head.
+    serials = pieces[1:]
+    if pieces[0] or len(serials) != len(texts) or "" in serials:
         return None
-    serials = joined.split("\n" + head)[1:]
-    lengths = list(map(len, serials))
-    if min(lengths) < 1 or max(lengths) > 20 or not _AI82_PLAIN.issuperset("".join(serials)):
+    if max(map(len, serials)) > 20 or not _plain_chars("".join(serials)):
         return None
     return lead, serials

@@ -463,6 +463,9 @@ def test_fast_epc_conversion_is_the_general_value_rule(text: str) -> None:
     st.just("urn:epc:id:sgtin:4012345.011111.1\nurn:epc:id:sgtin:4012345.011111.2"),
     st.integers(), _epc_like(),
 ), max_size=5))  # fmt: skip
+@example(["urn:epc:id:sgtin:4012345.011111.1\nurn:epc:id:sgtin:4012345.011111.2"] * 2)
+@example(["urn:epc:id:sgtin:4012345.011111.1", "urn:epc:id:sgtin:4012345.011111.A%2F"])
+@example(["urn:epc:id:sgtin:4012345.011111." + "7" * 21, "urn:epc:id:sgtin:4012345.011111.1"])
 def test_an_sgtin_batch_is_the_links_one_by_one(texts: list[Any]) -> None:
     from suyuan.capture import hash_identifiers
 
