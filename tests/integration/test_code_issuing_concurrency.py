@@ -140,7 +140,7 @@ def test_parallel_cli_issues_print_distinct_codes(
         sample = [code for f in files for code in (f[0], f[len(f) // 2], f[-1])]
         checks = verify_codes(uow, sample, key_dir=settings.key_dir)
     assert len(rows) == len(jobs)  # one row per block, whatever its size (GEN-2)
-    _assert_disjoint_and_contiguous([(r.domain, r.start_counter, r.count) for r in rows])
+    _assert_disjoint_and_contiguous([(r[0], r[1], r[2]) for r in rows])
     assert {(c.genuine, c.state) for c in checks} == {(True, "issued")}
     expected_blocks = [s["block_id"] for s in summaries for _ in range(3)]
     assert [c.block_id for c in checks] == expected_blocks
@@ -188,7 +188,7 @@ def test_many_processes_reserving_at_once_get_disjoint_blocks(
         rows = uow.connection.execute(
             sa.select(code_blocks.c.domain, code_blocks.c.start_counter, code_blocks.c.count)
         ).all()
-    stored = sorted((r.domain, r.start_counter, r.count) for r in rows)
+    stored = sorted((str(r[0]), int(r[1]), int(r[2])) for r in rows)
     assert stored == sorted((d, int(s), int(c)) for _, d, s, c in printed)
     _assert_disjoint_and_contiguous(stored)
     assert {d for d, _, _ in stored} == {f"gtin:{GTIN}", "sscc:6901234:1"}

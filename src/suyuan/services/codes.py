@@ -447,7 +447,8 @@ class CodeVerifier:
             self._blocks[tenant_id, domain] = ([r.start_counter for r in rows], list(rows))
         starts, rows = self._blocks[tenant_id, domain]
         index = bisect.bisect_right(starts, counter) - 1
-        if index < 0 or counter >= rows[index].start_counter + rows[index].count:
+        # Columns by position: ``Row.count`` reads as the tuple method to type checkers.
+        if index < 0 or counter >= starts[index] + rows[index][4]:
             return None
         return rows[index]
 
