@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -39,7 +39,7 @@ class RulesIn(BaseModel):
 class RunIn(BaseModel):
     """Body of POST /api/v1/alerts/run."""
 
-    date: date | None = None
+    date: dt.date | None = None
 
 
 class WebhookIn(BaseModel):
@@ -71,7 +71,7 @@ def list_route(
     rule: str | None = None,
     status: str | None = None,
     severity: str | None = None,
-    since: datetime | None = None,
+    since: dt.datetime | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
     """Alerts the caller may see (own enterprise; regulators all), newest first."""
