@@ -28,7 +28,7 @@ def _alert(runtime: Runtime, tenant_id: int, rule: str, subject: str) -> int:
                                severity="critical", object=subject, evidence={"n": 1})  # fmt: skip
         uow.commit()
     assert alert_id is not None
-    return alert_id
+    return int(alert_id)
 
 
 def test_alerts_rules_and_webhooks_through_the_api(client: Any, runtime: Runtime) -> None:
