@@ -603,7 +603,7 @@ _QUANTITY_RANKS: Final = _field_ranks(_QUANTITY[0][1] or ())
 _METADATA_RANKS: Final = _field_ranks(_SENSOR_ELEMENT[0][1] or ())
 _REPORT_RANKS: Final = _field_ranks(_SENSOR_ELEMENT[1][1] or ())
 _SENSOR_PARTS: Final = frozenset({"sensorMetadata", "sensorReport"})
-_CACHE_SIZE: Final = 1 << 14
+_CACHE_SIZE: Final = 1 << 12  # entries per cache of one context (at most 64 contexts)
 
 
 class _Context:
@@ -623,7 +623,7 @@ class _Context:
         self.children: dict[str, str] = {}  # the same for nested keys (see _child_name)
 
 
-_context: Final = lru_cache(maxsize=256)(_Context)
+_context: Final = lru_cache(maxsize=64)(_Context)
 
 
 class _FastEvent:
