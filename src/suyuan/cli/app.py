@@ -96,6 +96,7 @@ def _register() -> None:
         events,
         imports,
         products,
+        publish,
         serve,
         trace,
         users,
@@ -114,6 +115,7 @@ def _register() -> None:
         demo,
         serve,
         alerts,
+        publish,
     ):
         module.register(app)
 

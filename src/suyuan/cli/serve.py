@@ -24,7 +24,10 @@ def serve(
     from suyuan.api.app import create_app
 
     runtime = runtime_of(ctx)
-    runtime.require_schema()
+    if not public:
+        runtime.require_schema()
+    # A public server never opens the internal database: it reads the published projection
+    # through SUYUAN_PUBLIC_DATABASE_URL (read-only file or the suyuan_public role).
     app = create_app(runtime.settings, public_only=public)
     uvicorn.run(app, host=host, port=port, workers=workers, log_level="info")
 

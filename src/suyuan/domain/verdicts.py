@@ -6,9 +6,12 @@ life-cycle state → scan history. The first rule that fires decides.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+_COORDINATES = re.compile(r"(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)")
 
 
 class Verdict(StrEnum):
@@ -112,8 +115,15 @@ UNKNOWN_PLACE = "unknown"
 
 
 def coarse_place(text: str | None) -> str:
-    """A consumer-supplied place reduced to a short city name, or ``unknown`` (QBT-T14.3)."""
+    """A consumer-supplied place reduced to a short city name or to coordinates rounded to
+    0.1° (about 10 km), else ``unknown`` (QBT-T14.3: approximate place, given by consent)."""
     if not text:
+        return UNKNOWN_PLACE
+    found = _COORDINATES.fullmatch(text.strip())
+    if found is not None:
+        lat, lon = float(found.group(1)), float(found.group(2))
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            return f"{lat:.1f},{lon:.1f}"
         return UNKNOWN_PLACE
     cleaned = "".join(ch for ch in text.strip() if ch.isalnum() or ch in " -·")[:32].strip()
     return cleaned or UNKNOWN_PLACE

@@ -242,7 +242,7 @@ class Resolver:
             resolution.items.append(
                 {
                     "id": item.id,
-                    "label": item.label_zh if lang == "zh" else item.label_en,
+                    "label": item.label_zh if lang == "zh" else _capital(item.label_en),
                     "value": value,
                 }
             )
@@ -265,7 +265,7 @@ class Resolver:
             resolution.items = [
                 {
                     "id": item.id,
-                    "label": item.label_zh if lang == "zh" else item.label_en,
+                    "label": item.label_zh if lang == "zh" else _capital(item.label_en),
                     "value": ticket["items"].get(item.id),
                 }
                 for item in profile.public_items
@@ -290,3 +290,7 @@ def _flow_json(step: FlowStep) -> dict[str, Any]:
         "shipper": step.shipper,
         "receiver": step.receiver,
     }
+
+
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]

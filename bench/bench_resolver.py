@@ -1,0 +1,319 @@
+"""Resolver throughput and latency (issue 7): one server core, the load on the other.
+
+Builds (or reuses) a demo database, starts `suyuan serve` pinned to core 0 with scan
+logging on, and drives it from core 1 with a small asyncio HTTP/1.1 client (keep-alive
+connections, URLs rotating over thousands of real bottle codes plus a few forged and
+unknown ones):
+
+1. closed loop, N connections: the maximum resolves/s;
+2. open loop at half that rate: latency percentiles (p50/p99), measured from the
+   scheduled send time so queueing counts.
+
+Usage:
+    .venv/bin/python bench/bench_resolver.py --scale medium --dir /tmp/bench7 \
+        [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--write-docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SUYUAN = [sys.executable, "-m", "suyuan"]
+
+
+@dataclass
+class Result:
+    """What one database measured."""
+
+    database: str
+    units: int
+    build_seconds: float | None
+    accept: str
+    max_rps: float
+    half_rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def build(url: str, key_dir: Path, scale: str) -> float | None:
+    """Build the demo world unless present; seconds taken (None when reused)."""
+    env = os.environ | {"SUYUAN_DATABASE_URL": url, "SUYUAN_KEY_DIR": str(key_dir)}
+    out = subprocess.run(
+        [*SUYUAN, "demo", "--scale", scale, "--json"], env=env, capture_output=True, check=True
+    )
+    seconds = json.loads(out.stdout).get("seconds")
+    return None if seconds is None else float(seconds)
+
+
+def sample_paths(url: str, count: int, seed: int = 7) -> list[str]:
+    """Real unit and container keys from the public projection, plus 5 % forged/unknown."""
+    import sqlalchemy as sa
+
+    from suyuan.storage.engine import make_engine
+    from suyuan.storage.public_tables import public_units
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        keys = list(
+            conn.execute(
+                sa.select(public_units.c.key).order_by(sa.func.random()).limit(count)
+            ).scalars()
+        )
+    engine.dispose()
+    rng = random.Random(seed)
+    bad = []
+    for key in rng.sample(keys, max(1, len(keys) // 20)):
+        if key.startswith("/01/"):
+            bad.append(key[:-1] + ("A" if key[-1] != "A" else "B"))
+    return keys + bad + ["/01/06901234000993/21/ABCDEFGHIJKLMNOPQ"]
+
+
+async def _request(reader: Any, writer: Any, path: str, accept: str) -> int:
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: {accept}\r\n\r\n".encode("ascii"))
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    await reader.readexactly(length)
+    return status
+
+
+async def closed_loop(
+    port: int, paths: list[str], accept: str, seconds: float, conns: int
+) -> tuple[float, int]:
+    """Max throughput: ``conns`` connections each sending back-to-back."""
+    done = 0
+    errors = 0
+    stop = time.monotonic() + seconds
+
+    async def worker(offset: int) -> None:
+        nonlocal done, errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        i = offset
+        while time.monotonic() < stop:
+            status = await _request(reader, writer, paths[i % len(paths)], accept)
+            i += conns
+            done += 1
+            errors += status >= 500
+        writer.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker(n) for n in range(conns)))
+    return done / (time.monotonic() - started), errors
+
+
+async def open_loop(
+    port: int, paths: list[str], accept: str, rate: float, seconds: float, conns: int
+) -> tuple[list[float], int]:
+    """Fixed arrival rate; latency from the scheduled send time (no coordinated omission)."""
+    queue: asyncio.Queue[tuple[float, str]] = asyncio.Queue()
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while True:
+            scheduled, path = await queue.get()
+            if not path:
+                break
+            status = await _request(reader, writer, path, accept)
+            latencies.append(time.monotonic() - scheduled)
+            errors += status >= 500
+        writer.close()
+
+    workers = [asyncio.create_task(worker()) for _ in range(conns)]
+    start = time.monotonic()
+    total = int(rate * seconds)
+    for n in range(total):
+        due = start + n / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait((due, paths[n % len(paths)]))
+    for _ in workers:
+        queue.put_nowait((0.0, ""))
+    await asyncio.gather(*workers)
+    return latencies, errors
+
+
+def serve(url: str, key_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    """`suyuan serve` on core 0, scan logging on."""
+    env = os.environ | {
+        "SUYUAN_DATABASE_URL": url,
+        "SUYUAN_KEY_DIR": str(key_dir),
+        "SUYUAN_SCAN_ALERT_CHECKS": "1000000",
+    }
+    command = ["taskset", "-c", "0", *SUYUAN, "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def measure(
+    name: str, url: str, key_dir: Path, build_seconds: float | None, accept: str, seconds: float
+) -> Result:
+    """Both phases against one database."""
+    os.sched_setaffinity(0, {1})
+    paths = sample_paths(url, 5000)
+    port = _free_port()
+    process = serve(url, key_dir, port)
+    try:
+        asyncio.run(closed_loop(port, paths, accept, 3, 16))  # warm caches and JIT-free paths
+        max_rps, errors = asyncio.run(closed_loop(port, paths, accept, seconds, 16))
+        half = max_rps / 2
+        latencies, more = asyncio.run(open_loop(port, paths, accept, half, seconds, 64))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    latencies.sort()
+    return Result(
+        name,
+        len(paths),
+        build_seconds,
+        accept,
+        max_rps,
+        half,
+        statistics.median(latencies) * 1000,
+        latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        errors + more,
+    )
+
+
+def machine() -> str:
+    """Machine facts for the report."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
+
+
+def report(results: list[Result], scale: str, units: dict[str, int]) -> str:
+    """The "Resolver" section of docs/benchmarks.md."""
+    published = ", ".join(f"{k}: {v:,} published codes" for k, v in units.items())
+    lines = [
+        "## Resolver",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} by `bench/bench_resolver.py` on {machine()}.",
+        f"Demo world: `{scale}` scale ({published}).",
+        "`suyuan serve` (full server, scan logging on) pinned to core 0 with `taskset -c 0`;",
+        "the load generator (asyncio HTTP/1.1 client, keep-alive, rotating over ~5,000 real",
+        "codes plus 5 % forged and unknown ones) pinned to core 1. Max: 16 connections,",
+        "closed loop. Latency: open loop at half the max rate, 64 connections, measured from",
+        "the scheduled send time.",
+        "",
+        "| database | answer | build (s) | max resolves/s | at half rate | p50 (ms) | p99 (ms) "
+        "| errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        kind = "JSON" if "json" in r.accept else "HTML page"
+        build_text = f"{r.build_seconds:.0f}" if r.build_seconds else "reused"
+        lines.append(
+            f"| {r.database} | {kind} | {build_text} | {r.max_rps:,.0f} | {r.half_rps:,.0f} "
+            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_section(section: str) -> None:
+    """Replace (or add) the Resolver section of docs/benchmarks.md, leaving others alone."""
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    start = text.find("## Resolver")
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def main() -> None:
+    """Build or reuse, measure SQLite and optionally PostgreSQL, print (and write) the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", default="medium")
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/suyuan-bench-resolver"))
+    parser.add_argument("--postgres", help="PostgreSQL URL of a database for the demo world")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    targets = [
+        ("SQLite", f"sqlite:///{args.dir / 'sqlite' / 'demo.db'}", args.dir / "sqlite" / "keys")
+    ]
+    if args.postgres:
+        targets.append(("PostgreSQL", args.postgres, args.dir / "postgres" / "keys"))
+    results: list[Result] = []
+    units: dict[str, int] = {}
+    for name, url, keys in targets:
+        keys.parent.mkdir(parents=True, exist_ok=True)
+        seconds = build(url, keys, args.scale)
+        for accept in ("text/html", "application/json"):
+            result = measure(name, url, keys, seconds, accept, args.seconds)
+            results.append(result)
+            print(result, flush=True)  # noqa: T201
+        units[name] = _published(url)
+    section = report(results, args.scale, units)
+    print(section)  # noqa: T201
+    if args.write_docs:
+        write_section(section)
+
+
+def _published(url: str) -> int:
+    import sqlalchemy as sa
+
+    from suyuan.storage.engine import make_engine
+    from suyuan.storage.public_tables import public_units
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        count = int(conn.execute(sa.select(sa.func.count()).select_from(public_units)).scalar_one())
+    engine.dispose()
+    return count
+
+
+if __name__ == "__main__":
+    main()
