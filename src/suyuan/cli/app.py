@@ -97,6 +97,7 @@ def _register() -> None:
         imports,
         products,
         publish,
+        recalls,
         serve,
         trace,
         users,
@@ -110,12 +111,13 @@ def _register() -> None:
         codes,
         chain,
         imports,
+        recalls,
         events,
         trace,
         demo,
         serve,
-        alerts,
         publish,
+        alerts,
     ):
         module.register(app)
 

@@ -214,7 +214,8 @@ class Demo:
             (w.WHEAT, "小麦", "raw_material", "", {"origin": "河南省周口市"}),
             (w.KOJI, "中高温大曲", "koji", "", {}),
             (w.BASE_LIQUOR, "浓香型基酒", "base_liquor", "", {}),
-            (w.BLEND, "勾调酒体 52%vol", "blended_liquor", "", {}),
+            (w.BLEND, "勾调酒体 52%vol", "blended_liquor", "",
+             {"alcohol_content": "52", "category": "grain"}),
         ]
         for gtin, name, category, packaging, attributes in items:
             with self.make_uow() as uow:
@@ -636,7 +637,7 @@ class Demo:
             self._sell(store, case, day + 5 + c % 20)
         if n == 0:
             self.built.samples["pallet"] = pallet
-            self.built.samples["case"] = cases[0]
+            self.built.samples["case"] = next(c for c in cases[:keep] if self.contents.get(c))
         return cases[:keep]
 
     def _sell(self, store: w.Party, case: str, day: float) -> None:

@@ -147,6 +147,7 @@ class Projection:
     lots: dict[str, LotState] = field(default_factory=dict)
     children: dict[str, set[str]] = field(default_factory=dict)
     edges: list[tuple[str, str, int]] = field(default_factory=list)
+    reject_partner_holds: bool = False
 
     def is_own(self, key: str) -> bool:
         """True when ``key`` is a unit of a product the capturing enterprise filed."""
@@ -210,6 +211,32 @@ def _check(projection: Projection, index: EventIndex, event: dict[str, Any]) -> 
                 )
     if index.event_type == "AggregationEvent" and index.action == "ADD":
         _check_aggregation(projection, event)
+    if index.biz_step in OUTGOING_STEPS:
+        _check_holds(projection, index, [*named, *_keys(event, "epcList")])
+
+
+OUTGOING_STEPS = frozenset(
+    {"shipping", "departing", "loading", "staging_outbound", "retail_selling", "dispensing"}
+)
+
+
+def _check_holds(projection: Projection, index: EventIndex, named: list[str]) -> None:
+    """Units of a lot on QC hold may not leave: own data is refused. Partners' captures are
+    accepted (their goods, their records) and alerted by services.alert_checks."""
+    for key in dict.fromkeys(named):
+        for unit_key in (key, *projection.descendants(key)):
+            state = projection.units.get(unit_key)
+            lot = projection.lots.get(state.lot) if state is not None and state.lot else None
+            if lot is None or lot.status != "hold":
+                continue
+            if projection.is_own(unit_key) or projection.reject_partner_holds:
+                action = (index.biz_step or "moved").replace("_", " ")
+                raise ProjectionRuleBroken(
+                    f"{unit_key} belongs to lot {lot.key}, which is on QC hold: it may "
+                    f"not be used for {action} until a QC user releases the hold",
+                    rule="on_hold",
+                    identifier=unit_key,
+                )
 
 
 def _check_aggregation(projection: Projection, event: dict[str, Any]) -> None:

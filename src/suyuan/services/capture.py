@@ -27,10 +27,11 @@ from suyuan.domain.events import EventIndex, InvalidEventField, index_event
 from suyuan.domain.units import Projection, ProjectionRuleBroken, gtin_of, key_kind
 from suyuan.errors import InvalidInput, NotFound, SuyuanError
 from suyuan.ledger.chains import chain_link, genesis, row_digest
+from suyuan.services.alert_checks import evaluate_captured_events
 from suyuan.services.clock import now
 from suyuan.services.ledger import maybe_seal
 from suyuan.services.publishing import publish_captured
-from suyuan.services.quality import alert_warnings, judge_stored_records, propagate_holds
+from suyuan.services.quality import judge_stored_records, propagate_holds
 from suyuan.services.records import check_event_records, store_event_records
 from suyuan.storage import event_store
 from suyuan.storage.event_store import LedgerHead
@@ -392,8 +393,9 @@ def _store(
     )
     propagate_holds(conn, new_lots)
     judge_stored_records(conn, tenant_id, stored)
-    alert_warnings(conn, tenant_id, projection.warnings)
-    projection.warnings.clear()
+    evaluate_captured_events(
+        conn, tenant_id, [(i.parsed.event, pk) for i, pk in zip(accepted, pks, strict=True)]
+    )
     result.captured += len(accepted)
     result.event_ids.extend(row["event_id"] for row in rows)
     return LedgerHead(seq, link, head.sealed_seq)

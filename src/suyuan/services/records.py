@@ -99,7 +99,7 @@ def records_in_event(event: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], 
 
 def store_event_records(
     conn: sa.Connection, tenant_id: int, items: Iterable[tuple[Mapping[str, Any], int]]
-) -> int:
+) -> list[dict[str, Any]]:
     """Store the records carried by captured events (called inside the capture transaction)."""
     rows: list[dict[str, Any]] = []
     moment = now()
@@ -123,8 +123,12 @@ def store_event_records(
                     }
                 )
     if rows:
-        conn.execute(records.insert(), rows)
-    return len(rows)
+        result = conn.execute(
+            records.insert().returning(records.c.id, sort_by_parameter_order=True), rows
+        )
+        for row, inserted in zip(rows, result, strict=True):
+            row["id"] = inserted.id
+    return rows
 
 
 def check_event_records(event: Mapping[str, Any]) -> list[str]:

@@ -368,3 +368,92 @@ named_queries = sa.Table(
     sa.Column("query", Json, nullable=False),
     _created(),
 )
+
+# --- quality control and recalls ---------------------------------------------------------------
+
+lot_holds = sa.Table(
+    "lot_holds",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", BigId, sa.ForeignKey("enterprises.id"), nullable=False),
+    sa.Column("lot_id", BigId, sa.ForeignKey("lots.id"), nullable=False, index=True),
+    sa.Column("origin_lot_id", BigId, sa.ForeignKey("lots.id"), nullable=False),
+    sa.Column("record_id", BigId),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("verdict", Json, nullable=False),
+    sa.Column("held_at", UtcDateTime(), nullable=False),
+    sa.Column("released_at", UtcDateTime()),
+    sa.Column("released_by", sa.String(128)),
+    sa.Column("release_reason", sa.Text()),
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", BigId, sa.ForeignKey("enterprises.id"), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("media_type", sa.String(128), nullable=False),
+    sa.Column("size", sa.Integer(), nullable=False),
+    sa.Column("content", sa.LargeBinary(), nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    _created(),
+)
+
+recalls = sa.Table(
+    "recalls",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", BigId, sa.ForeignKey("enterprises.id"), nullable=False, index=True),
+    sa.Column("level", sa.Integer(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("scope", Json, nullable=False),
+    sa.Column("unit_count", sa.Integer(), nullable=False),
+    sa.Column("opened_by", sa.String(128), nullable=False),
+    _created(),
+    sa.Column("closed_at", UtcDateTime()),
+    sa.Column("closed_by", sa.String(128)),
+    sa.Column("disposition", sa.String(32)),
+    sa.Column("note", sa.Text()),
+)
+
+recall_units = sa.Table(
+    "recall_units",
+    metadata,
+    sa.Column("recall_id", BigId, sa.ForeignKey("recalls.id"), primary_key=True),
+    sa.Column("unit_id", BigId, primary_key=True),
+    sa.Column("key", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("holder_id", BigId),
+    sa.Column("previous_status", sa.String(24), nullable=False),
+    sa.Column("recovered_at", UtcDateTime()),
+    sa.Column("recovered_by", sa.String(128)),
+    sa.Index("ix_recall_units_holder", "recall_id", "holder_id"),
+    sa.Index("ix_recall_units_key", "key"),
+)
+
+recall_notices = sa.Table(
+    "recall_notices",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("recall_id", BigId, sa.ForeignKey("recalls.id"), nullable=False, index=True),
+    sa.Column("holder_id", BigId),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    _created(),
+    sa.Column("sent_at", UtcDateTime()),
+)
+
+recall_log = sa.Table(
+    "recall_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("recall_id", BigId, sa.ForeignKey("recalls.id"), nullable=False, index=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", Json, nullable=False),
+)

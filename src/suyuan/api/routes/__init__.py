@@ -6,23 +6,29 @@ from fastapi import FastAPI
 
 
 def register_routes(app: FastAPI, *, public_only: bool) -> None:
-    """Attach the routers; the internal API is left out of a public-only server."""
+    """Attach the routers; the internal API and console are left out of a public-only server."""
     from suyuan.api.routes import health
 
     app.include_router(health.router)
-    if public_only:
-        _include_consumer_routes(app)
-        return
-    from suyuan.api.routes import chain, codes, enterprises, epcis, products, trace
+    if not public_only:
+        _include_internal_routes(app)
+        _include_alert_routes(app)
+    _include_consumer_routes(app)
+
+
+def _include_internal_routes(app: FastAPI) -> None:
+    from suyuan.api.routes import chain, codes, enterprises, epcis, products, recalls, trace
+    from suyuan.web import console, recall_pages
 
     app.include_router(enterprises.router, prefix="/api/v1")
     app.include_router(products.router, prefix="/api/v1")
     app.include_router(codes.router, prefix="/api/v1")
     app.include_router(chain.router, prefix="/api/v1")
     app.include_router(trace.router, prefix="/api/v1")
+    app.include_router(recalls.router, prefix="/api/v1")
     app.include_router(epcis.router)
-    _include_alert_routes(app)
-    _include_consumer_routes(app)
+    app.include_router(console.router)
+    app.include_router(recall_pages.router)
 
 
 def _include_alert_routes(app: FastAPI) -> None:
@@ -38,7 +44,3 @@ def _include_consumer_routes(app: FastAPI) -> None:
     from suyuan.web.routes import router as consumer_router
 
     app.include_router(consumer_router)
-
-    from suyuan.web import console
-
-    app.include_router(console.router)

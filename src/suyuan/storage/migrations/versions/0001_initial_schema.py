@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 02:35:49.058996
+Create Date: 2026-11-22 02:48:50.916968
 """
 
 from __future__ import annotations
