@@ -6,7 +6,11 @@ one bottle recalled through a captured EPCIS event (OBSERVE, disposition ``recal
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +31,7 @@ from suyuan.services.publishing import publish_all
 
 TINY = w.Size(batches=3, bottles_per_batch=300, stores_per_distributor=2, sold_share=0.5)
 RESOLVER = "https://trace.example.cn"
+SUSPICIOUS_AFTER = 40  # checks; high enough that tests sharing a code do not trip it
 
 
 class TinyDemo(Demo):
@@ -53,7 +58,11 @@ def _path(code: str) -> str:
 def build_world(url: str, key_dir: Path) -> World:
     """Build the tiny world in the database at ``url``."""
     settings = Settings(
-        database_url=url, key_dir=key_dir, resolver_url=RESOLVER, scan_flush_seconds=0
+        database_url=url,
+        key_dir=key_dir,
+        resolver_url=RESOLVER,
+        scan_flush_seconds=0,
+        scan_alert_checks=SUSPICIOUS_AFTER,
     )
     runtime = Runtime(settings)
     try:
@@ -89,6 +98,48 @@ def build_world(url: str, key_dir: Path) -> World:
         return World(settings, codes, {"tokens": built.tokens})
     finally:
         runtime.close()
+
+
+_TEMPLATES: dict[str, tuple[str, World]] = {}
+
+
+@contextmanager
+def world_copy(kind: str, directory: Path) -> Iterator[World]:
+    """A private copy of the world (built once per process and database kind)."""
+    if kind not in _TEMPLATES:
+        home = Path(tempfile.mkdtemp(prefix="suyuan-world-"))
+        template = world_database(kind, home)
+        url = template.__enter__()
+        atexit.register(template.__exit__, None, None, None)
+        _TEMPLATES[kind] = (url, build_world(url, home / "keys"))
+    url, built = _TEMPLATES[kind]
+    with _copy_database(kind, url, directory) as copy:
+        settings = built.settings.model_copy(update={"database_url": copy})
+        yield World(settings, dict(built.codes), dict(built.internal))
+
+
+@contextmanager
+def _copy_database(kind: str, url: str, directory: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        source = Path(url.split(":///", 1)[1])
+        target = directory / f"copy-{uuid.uuid4().hex[:8]}.db"
+        with sqlite3.connect(source) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copyfile(source, target)
+        yield f"sqlite:///{target}"
+        return
+    admin_url = normalise_database_url(os.environ["SUYUAN_TEST_DATABASE_URL"])
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"suyuan_pubc_{uuid.uuid4().hex[:12]}"
+    template = make_url(url).database
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @contextmanager

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
 
-from public_world import World, build_world, world_database
+from public_world import World, world_copy
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +46,8 @@ def _free_port() -> int:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The tiny world on SQLite, built once."""
     directory = tmp_path_factory.mktemp("browser")
-    with world_database("sqlite", directory) as url:
-        yield build_world(url, directory / "keys")
+    with world_copy("sqlite", directory) as copy:
+        yield copy
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from public_world import World, build_world, world_database
+from public_world import World, world_copy
 from suyuan.api.app import create_app
 from suyuan.storage.engine import make_engine
 from suyuan.storage.public_access import export_public, grant_public_role
@@ -50,8 +50,8 @@ def world(
 ) -> Iterator[World]:
     """The tiny world, built once per database kind."""
     directory = tmp_path_factory.mktemp("resolver")
-    with world_database(request.param, directory) as url:
-        yield build_world(url, directory / "keys")
+    with world_copy(request.param, directory) as copy:
+        yield copy
 
 
 @pytest.fixture(scope="module")
@@ -149,18 +149,20 @@ def test_a_code_checked_many_times_becomes_suspicious_with_its_first_check(
     key = world.codes["sold"]
     first = _json(client, key, place="成都")
     assert first["verdict"] == "genuine"
-    for _ in range(9):
+    limit = world.settings.scan_alert_checks
+    for _ in range(limit - 2):
         _json(client, key)
+    assert _json(client, key)["verdict"] == "genuine"  # the check that reaches the limit
     body = _json(client, key)
     assert body["verdict"] == "suspicious"
-    assert body["checks"]["count"] >= 10
+    assert body["checks"]["count"] == limit
     assert body["checks"]["first_place"] == "成都"
     assert "成都" in body["message"]
     _flush(client)
     engine = make_engine(world.settings.database_url)
     with engine.connect() as conn:
         count = conn.execute(sa.select(scan_counts.c.count).where(scan_counts.c.key == key))
-        assert count.scalar_one() >= 11
+        assert count.scalar_one() == limit + 1
         logged = conn.execute(sa.select(scan_log).where(scan_log.c.key == key)).all()
         assert {r.channel for r in logged} == {"scan"}
         assert logged[0].place == "成都"

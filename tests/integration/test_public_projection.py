@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from public_world import World, build_world, world_database
+from public_world import World, world_copy
 from suyuan.domain.profiles import get_profile
 from suyuan.errors import SuyuanError
 from suyuan.queries.public_view import Database, PublicReader
@@ -49,8 +49,8 @@ def world(
 ) -> Iterator[World]:
     """The tiny world, built once per database kind."""
     directory = tmp_path_factory.mktemp("world")
-    with world_database(request.param, directory) as url:
-        yield build_world(url, directory / "keys")
+    with world_copy(request.param, directory) as copy:
+        yield copy
 
 
 def _published_rows(url: str) -> list[dict[str, Any]]:
