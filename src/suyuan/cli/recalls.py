@@ -64,7 +64,7 @@ def open_command(
     """Open a recall: scope by forward trace, units marked recalled, holders notified."""
     runtime = runtime_of(ctx)
     actor = Actor.system()
-    code_list = ()
+    code_list: tuple[str, ...] = ()
     if codes is not None:
         if not codes.is_file():
             raise InvalidInput(f"{codes}: no such file")

@@ -214,8 +214,13 @@ class Demo:
             (w.WHEAT, "小麦", "raw_material", "", {"origin": "河南省周口市"}),
             (w.KOJI, "中高温大曲", "koji", "", {}),
             (w.BASE_LIQUOR, "浓香型基酒", "base_liquor", "", {}),
-            (w.BLEND, "勾调酒体 52%vol", "blended_liquor", "",
-             {"alcohol_content": "52", "category": "grain"}),
+            (
+                w.BLEND,
+                "勾调酒体 52%vol",
+                "blended_liquor",
+                "",
+                {"alcohol_content": "52", "category": "grain"},
+            ),
         ]
         for gtin, name, category, packaging, attributes in items:
             with self.make_uow() as uow:
@@ -268,12 +273,11 @@ class Demo:
         day = batch * 14.0
         n = batch + 1
         events: list[dict[str, Any]] = []
-        where = lambda d, h=9.0: ops.Where(time=self.at(d, h))  # noqa: E731
         grain_lot = f"GL2026{(batch // 2) + 1:03d}"  # one grain lot feeds two batches
         if batch % 2 == 0:
             events.append(
                 ops.intake(
-                    where(day),
+                    self._where(day),
                     gtin=w.SORGHUM,
                     lot=grain_lot,
                     quantity=self._dec(20000, 30000),
@@ -306,7 +310,7 @@ class Demo:
         wheat_lot = f"WL2026{n:03d}"
         events.append(
             ops.intake(
-                where(day, 10),
+                self._where(day, 10),
                 gtin=w.WHEAT,
                 lot=wheat_lot,
                 quantity=self._dec(8000, 9000),
@@ -318,7 +322,7 @@ class Demo:
         koji_lot = f"KJ2026{n:03d}"
         events.append(
             ops.transform(
-                where(day + 1),
+                self._where(day + 1),
                 inputs=[(ops.lot_class(w.WHEAT, wheat_lot), None, "KGM")],
                 output_gtin=w.KOJI,
                 output_lot=koji_lot,
@@ -333,7 +337,7 @@ class Demo:
         base_lot = f"BL2026{n:03d}"
         events.append(
             ops.transform(
-                where(day + 3),
+                self._where(day + 3),
                 inputs=[
                     (ops.lot_class(w.SORGHUM, grain_lot), None, "KGM"),
                     (ops.lot_class(w.KOJI, koji_lot), None, "KGM"),
@@ -358,7 +362,7 @@ class Demo:
         )
         events.append(
             ops.record_only(
-                where(day + 4),
+                self._where(day + 4),
                 subjects=[],
                 quantity_classes=[ops.lot_class(w.BASE_LIQUOR, base_lot)],
                 step="storing",
@@ -398,7 +402,7 @@ class Demo:
         )
         events.append(
             ops.transform(
-                where(day + 6),
+                self._where(day + 6),
                 inputs=[(c, None, "LTR") for c in inputs],
                 output_gtin=w.BLEND,
                 output_lot=blend_lot,
@@ -425,6 +429,9 @@ class Demo:
             self.built.add("qc.failed_lots")
         self._step("batches")
         return self._bottling(batch, blend_lot, day + 8, failed)
+
+    def _where(self, day: float, hour: float = 9.0) -> ops.Where:
+        return ops.Where(time=self.at(day, hour))
 
     def _dec(self, low: int, high: int) -> Any:
         from decimal import Decimal

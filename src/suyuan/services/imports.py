@@ -174,7 +174,9 @@ def import_file(
     return _import_records(make_uow, actor, rows, str(path), tenant_id, profile, kind, key_dir)
 
 
-def _row_errors(row_number: int, exc: SuyuanError, column: str | None = None) -> list[dict]:
+def _row_errors(
+    row_number: int, exc: SuyuanError, column: str | None = None
+) -> list[dict[str, Any]]:
     if isinstance(exc, InvalidRecord):
         return [{"row": row_number, "column": e.field, "message": e.message} for e in exc.errors]
     detail = exc.detail or {}

@@ -25,7 +25,16 @@ from suyuan.queries.trace import find_lot, stage_name
 from suyuan.services.alerts import raise_alert
 from suyuan.services.audit import record_audit
 from suyuan.services.clock import now
-from suyuan.storage.tables import attachments, lot_edges, lot_holds, lots, products, records
+from suyuan.storage.tables import (
+    attachments,
+    event_corrections,
+    events,
+    lot_edges,
+    lot_holds,
+    lots,
+    products,
+    records,
+)
 from suyuan.storage.uow import UnitOfWork
 
 MAX_ATTACHMENT = 20 << 20
@@ -60,7 +69,9 @@ def _limited_types(profile: Profile) -> set[str]:
     return names
 
 
-def _product_facts(conn: sa.Connection, gtin: str | None, profile: Profile) -> tuple[str, dict]:
+def _product_facts(
+    conn: sa.Connection, gtin: str | None, profile: Profile
+) -> tuple[str, dict[str, Any]]:
     row = (
         conn.execute(sa.select(products.c.attributes).where(products.c.gtin == gtin)).first()
         if gtin
@@ -87,8 +98,8 @@ def judge_stored_records(
         if row["record_type"] not in _limited_types(profile):
             continue
         lot = conn.execute(sa.select(lots).where(lots.c.key == row["subject"])).first()
-        if lot is None:
-            continue
+        if lot is None or lot.tenant_id != tenant_id:
+            continue  # only the lot's owner judges it: a partner's record holds nothing
         category, label = _product_facts(conn, lot.gtin, profile)
         fields = validate_record(profile, str(row["record_type"]), dict(row["data"])).fields
         verdict = judge(profile, category, fields, label)
@@ -111,12 +122,30 @@ def judge_stored_records(
     return outcomes
 
 
-def _descendant_ids(conn: sa.Connection, lot_id: int) -> list[int]:
-    down = (
-        sa.select(lots.c.id.label("lot_id")).where(lots.c.id == lot_id).cte("held", recursive=True)
+def counted_lot_edges() -> sa.Subquery:
+    """Lot edges of events that still count (not declared in error, not declarations)."""
+    withdrawn = sa.union_all(
+        sa.select(event_corrections.c.event_pk),
+        sa.select(events.c.id).where(events.c.has_error_declaration.is_(True)),
     )
+    return (
+        sa.select(lot_edges.c.input_lot_id, lot_edges.c.output_lot_id)
+        .where(lot_edges.c.event_pk.not_in(withdrawn))
+        .subquery("counted_edges")
+    )
+
+
+def descendant_lot_ids(conn: sa.Connection, start: Iterable[int]) -> list[int]:
+    """``start`` and every lot made from them, as the forward trace counts them."""
+    first = list(start)
+    if not first:
+        return []
+    down = (
+        sa.select(lots.c.id.label("lot_id")).where(lots.c.id.in_(first)).cte("down", recursive=True)
+    )
+    edges = counted_lot_edges()
     down = down.union(
-        sa.select(lot_edges.c.output_lot_id).join(down, lot_edges.c.input_lot_id == down.c.lot_id)
+        sa.select(edges.c.output_lot_id).join(down, edges.c.input_lot_id == down.c.lot_id)
     )
     return [int(v) for v in conn.execute(sa.select(down.c.lot_id)).scalars()]
 
@@ -130,7 +159,7 @@ def _hold(
 ) -> tuple[str, ...]:
     moment = now()
     reason = "; ".join(f["message"] for f in failures) or "QC failed"
-    ids = _descendant_ids(conn, lot.id)
+    ids = descendant_lot_ids(conn, [lot.id])
     conn.execute(
         lot_holds.insert(),
         [
