@@ -172,7 +172,9 @@ def serve(url: str, key_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "SUYUAN_SCAN_ALERT_CHECKS": "1000000",
     }
     command = ["taskset", "-c", "0", *SUYUAN, "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

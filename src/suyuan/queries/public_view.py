@@ -21,6 +21,13 @@ from suyuan.config import normalise_database_url
 
 MAX_LEVELS = 6
 Span = tuple[datetime | None, datetime | None]
+_PACKING_WALK = (
+    "WITH RECURSIVE up(child, parent, from_at, to_at, depth) AS ("
+    " SELECT child, parent, from_at, to_at, 1 FROM public_packing WHERE child = ?"
+    " UNION ALL SELECT p.child, p.parent, p.from_at, p.to_at, up.depth + 1"
+    " FROM public_packing p JOIN up ON p.child = up.parent WHERE up.depth < ?)"
+    " SELECT DISTINCT child, parent, from_at, to_at, depth FROM up"
+)
 _CACHE_SECONDS = 10.0
 
 
@@ -237,33 +244,25 @@ class PublicReader:
                 steps.append(FlowStep(moment, step, place, shipper, receiver))
         return steps
 
-    def _windows(self, key: str) -> dict[str, list[tuple[datetime | None, datetime | None]]]:
-        """For the unit and every container it was in: the periods it was inside."""
+    def _windows(self, key: str) -> dict[str, list[Span]]:
+        """For the unit and every container it was in: the periods it was inside (one query)."""
+        rows = self.db.fetch(_PACKING_WALK, (key, MAX_LEVELS))
         spans: dict[str, list[Span]] = {key: [(None, None)]}
         frontier: dict[str, list[Span]] = {key: [(None, None)]}
-        for _ in range(MAX_LEVELS):
-            children = list(frontier)
-            marks = ",".join("?" * len(children))
-            rows = self.db.fetch(
-                "SELECT child, parent, from_at, to_at FROM public_packing"
-                f" WHERE child IN ({marks})",
-                children,
-            )
-            if not rows:
-                break
-            nxt: dict[str, list[tuple[datetime | None, datetime | None]]] = {}
-            for child, parent, start, end in rows:
-                for outer in frontier[child]:
+        by_depth: dict[int, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            by_depth.setdefault(int(row[4]), []).append(row)
+        for depth in sorted(by_depth):
+            nxt: dict[str, list[Span]] = {}
+            for child, parent, start, end, _ in by_depth[depth]:
+                for outer in frontier.get(child, ()):
                     span = _intersect(outer, (to_utc(start), to_utc(end)))
                     if span is not None:
                         nxt.setdefault(parent, []).append(span)
             for parent, found in nxt.items():
                 spans.setdefault(parent, []).extend(found)
             frontier = nxt
-            if not frontier:
-                break
         return spans
-
 
 def _intersect(
     a: tuple[datetime | None, datetime | None], b: tuple[datetime | None, datetime | None]

@@ -607,23 +607,25 @@ def ticket_items(
     """The public items of a trace ticket: goods, vendor, market, origin, certificates."""
     sources: dict[str, dict[str, Any]] = {"trade": trade}
     vendor = str(trade.get("vendor") or "")
-    for found in conn.execute(
-        sa.select(records.c.data).where(
-            records.c.tenant_id == tenant_id,
-            records.c.record_type == "M1.1",
-            records.c.subject.in_([vendor, f"person:{vendor}"]),
-        )
-    ).scalars():
-        sources["vendor"] = dict(found)
-    lot = str(trade.get("source_lot") or "")
-    lot_subjects = {lot, identifier_key(lot)} if lot else set()
+    for subject, found in conn.execute(
+        sa.select(records.c.subject, records.c.data)
+        .where(records.c.tenant_id == tenant_id, records.c.record_type == "M1.1")
+        .order_by(records.c.id)
+    ).all():
+        data = dict(found)
+        if vendor in (subject, data.get("real_name"), data.get("stall")):
+            sources["vendor"] = data
+    lot = str(trade.get("source_lot") or "").strip()
+    subjects = {lot, identifier_key(lot)} if lot else {""}
     for record_type, name in (("M2.1", "delivery"), ("M3.1", "rapid_test")):
         found = conn.execute(
             sa.select(records.c.data)
             .where(
                 records.c.tenant_id == tenant_id,
                 records.c.record_type == record_type,
-                records.c.subject.in_(list(lot_subjects) or [""]),
+                sa.or_(
+                    records.c.subject.in_(list(subjects)), records.c.subject.endswith(f"/10/{lot}")
+                ),
             )
             .order_by(records.c.id.desc())
             .limit(1)
