@@ -198,11 +198,54 @@ def _alert(conn: sa.Connection, tenant_id: int, lot_key: str, evidence: dict[str
 
 
 def propagate_holds(conn: sa.Connection, lot_keys: Iterable[str]) -> int:
-    """Lots just made from a held lot are held too, under the same origin (one query each)."""
+    """Lots just made from a held lot are held too, under the same origin.
+
+    Repeated until nothing changes, so a chain made in one capture (held base liquor →
+    new blend → new bottling batch) is held to its end; returns the holds added.
+    """
     keys = list(lot_keys)
-    if not keys:
-        return 0
-    made = conn.execute(
+    added = 0
+    while keys:
+        fresh = _unheld_children(conn, keys)
+        if not fresh:
+            break
+        moment = now()
+        conn.execute(
+            lot_holds.insert(),
+            [
+                {
+                    "tenant_id": row.tenant_id,
+                    "lot_id": row.id,
+                    "origin_lot_id": row.origin_lot_id,
+                    "record_id": row.record_id,
+                    "reason": row.reason,
+                    "verdict": row.verdict,
+                    "held_at": moment,
+                }
+                for row in fresh
+            ],
+        )
+        ids = {row.id for row in fresh}
+        conn.execute(
+            lots.update().where(lots.c.id.in_(ids)).values(status="hold", updated_at=moment)
+        )
+        added += len(fresh)
+    return added
+
+
+def _unheld_children(conn: sa.Connection, keys: list[str]) -> list[Any]:
+    """(lot, origin) pairs among ``keys`` made from a held lot but not yet held for it."""
+    mine = lot_holds.alias("mine")
+    already = (
+        sa.select(mine.c.id)
+        .where(
+            mine.c.lot_id == lots.c.id,
+            mine.c.origin_lot_id == lot_holds.c.origin_lot_id,
+            mine.c.released_at.is_(None),
+        )
+        .exists()
+    )
+    rows = conn.execute(
         sa.select(
             lots.c.id,
             lots.c.tenant_id,
@@ -213,29 +256,12 @@ def propagate_holds(conn: sa.Connection, lot_keys: Iterable[str]) -> int:
         )
         .join(lot_edges, lot_edges.c.output_lot_id == lots.c.id)
         .join(lot_holds, lot_holds.c.lot_id == lot_edges.c.input_lot_id)
-        .where(lots.c.key.in_(keys), lot_holds.c.released_at.is_(None))
+        .where(lots.c.key.in_(keys), lot_holds.c.released_at.is_(None), ~already)
     ).all()
-    moment = now()
-    seen = set()
-    for row in made:
-        if (row.id, row.origin_lot_id) in seen:
-            continue
-        seen.add((row.id, row.origin_lot_id))
-        conn.execute(
-            lot_holds.insert().values(
-                tenant_id=row.tenant_id,
-                lot_id=row.id,
-                origin_lot_id=row.origin_lot_id,
-                record_id=row.record_id,
-                reason=row.reason,
-                verdict=row.verdict,
-                held_at=moment,
-            )
-        )
-        conn.execute(
-            lots.update().where(lots.c.id == row.id).values(status="hold", updated_at=moment)
-        )
-    return len(seen)
+    unique: dict[tuple[int, int], Any] = {}
+    for row in rows:
+        unique.setdefault((row.id, row.origin_lot_id), row)
+    return list(unique.values())
 
 
 def release_hold(uow: UnitOfWork, actor: Actor, *, lot: str, reason: str) -> list[str]:
@@ -358,7 +384,12 @@ def record_verdicts(uow: UnitOfWork, actor: Actor, *, lot: str) -> list[dict[str
     if row is None or not actor.can_read_tenant(row.tenant_id):
         raise NotFound(f"lot {lot!r} not found")
     result = []
-    for record in conn.execute(sa.select(records).where(records.c.subject == row.key)):
+    own_records = sa.select(records).where(
+        records.c.subject_kind == "lot",
+        records.c.subject == row.key,
+        records.c.tenant_id == row.tenant_id,
+    )
+    for record in conn.execute(own_records.order_by(records.c.id)):
         profile = find_profile(record.profile)
         if profile is None or record.record_type not in _limited_types(profile):
             continue

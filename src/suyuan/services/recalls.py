@@ -24,10 +24,9 @@ from suyuan.queries.trace import find_lot, resolve_unit_key
 from suyuan.services.alerts import raise_alert
 from suyuan.services.audit import record_audit
 from suyuan.services.clock import now
+from suyuan.services.quality import descendant_lot_ids
 from suyuan.storage.tables import (
     enterprises,
-    lot_edges,
-    lots,
     recall_log,
     recall_notices,
     recall_units,
@@ -90,30 +89,22 @@ def _log(
     )
 
 
-def _scope_lot_ids(conn: sa.Connection, scope: RecallScope) -> list[int]:
+def _scope_lot_ids(conn: sa.Connection, tenant_id: int, scope: RecallScope) -> list[int]:
+    """The named lots (the recalling enterprise's own) and every lot made from them."""
     names = list(scope.lots)
     if scope.product and scope.batch:
         names.append(f"{scope.product}:{scope.batch}")
     start = []
     for name in names:
         row = find_lot(conn, name)
-        if row is None:
+        if row is None or row.tenant_id != tenant_id:
             raise NotFound(f"lot {name!r} not found", detail={"lot": name})
         start.append(row.id)
-    if not start:
-        return []
-    down = (
-        sa.select(lots.c.id.label("lot_id"))
-        .where(lots.c.id.in_(start))
-        .cte("recall_lots", recursive=True)
-    )
-    down = down.union(
-        sa.select(lot_edges.c.output_lot_id).join(down, lot_edges.c.input_lot_id == down.c.lot_id)
-    )
-    return [int(v) for v in conn.execute(sa.select(down.c.lot_id)).scalars()]
+    return descendant_lot_ids(conn, start)
 
 
-def _code_unit_ids(conn: sa.Connection, codes: Sequence[str]) -> list[int]:
+def _code_unit_ids(conn: sa.Connection, tenant_id: int, codes: Sequence[str]) -> list[int]:
+    """The named units and containers (the recalling enterprise's own) with their contents."""
     keys = []
     for code in codes:
         key = resolve_unit_key(code)
@@ -121,7 +112,11 @@ def _code_unit_ids(conn: sa.Connection, codes: Sequence[str]) -> list[int]:
             raise InvalidInput(f"code {code!r} is not a valid code", detail={"code": code})
         keys.append(key)
     found = dict(
-        conn.execute(sa.select(units.c.key, units.c.id).where(units.c.key.in_(keys))).all()
+        conn.execute(
+            sa.select(units.c.key, units.c.id).where(
+                units.c.key.in_(keys), units.c.tenant_id == tenant_id
+            )
+        ).all()
     )
     missing = [k for k in keys if k not in found]
     if missing:
@@ -167,7 +162,7 @@ def open_recall(
         )
         .returning(recalls.c.id)
     ).scalar_one()
-    _insert_scope(conn, recall_id, scope)
+    _insert_scope(conn, recall_id, tenant_id, scope)
     unit_count = conn.execute(
         sa.select(sa.func.count())
         .select_from(recall_units)
@@ -203,45 +198,51 @@ def open_recall(
     return recall_status(uow, actor, recall_id)
 
 
-def _insert_scope(conn: sa.Connection, recall_id: int, scope: RecallScope) -> None:
+def _insert_scope(conn: sa.Connection, recall_id: int, tenant_id: int, scope: RecallScope) -> None:
     chosen: list[sa.ColumnElement[bool]] = []
-    lot_ids = _scope_lot_ids(conn, scope)
+    lot_ids = _scope_lot_ids(conn, tenant_id, scope)
     if lot_ids:
         chosen.append(units.c.lot_id.in_(lot_ids))
     if scope.codes:
-        chosen.append(units.c.id.in_(_code_unit_ids(conn, scope.codes)))
-    select_units = sa.select(
-        sa.literal(recall_id),
-        units.c.id,
-        units.c.key,
-        units.c.kind,
-        units.c.holder_id,
-        units.c.status,
-    ).where(sa.or_(*chosen), units.c.status.not_in(("destroyed", "voided")))
+        chosen.append(units.c.id.in_(_code_unit_ids(conn, tenant_id, scope.codes)))
     columns = ["recall_id", "unit_id", "key", "kind", "holder_id", "previous_status"]
-    conn.execute(recall_units.insert().from_select(columns, select_units))
-    # Containers holding recalled units are in scope too (a pallet is recovered once).
-    containers = sa.select(
+    picked = (
         sa.literal(recall_id),
         units.c.id,
         units.c.key,
         units.c.kind,
         units.c.holder_id,
         units.c.status,
-    ).where(
-        units.c.id.in_(
-            sa.select(units.c.parent_id).where(
-                units.c.id.in_(
-                    sa.select(recall_units.c.unit_id).where(recall_units.c.recall_id == recall_id)
-                ),
-                units.c.parent_id.is_not(None),
-            )
-        ),
-        units.c.id.not_in(
-            sa.select(recall_units.c.unit_id).where(recall_units.c.recall_id == recall_id)
-        ),
     )
-    conn.execute(recall_units.insert().from_select(columns, containers))
+    gone = ("destroyed", "voided", "decommissioned")
+    conn.execute(
+        recall_units.insert().from_select(
+            columns, sa.select(*picked).where(sa.or_(*chosen), units.c.status.not_in(gone))
+        )
+    )
+    # Containers holding recalled units, up to the outermost pallet, are in scope too
+    # (each is recovered once, and scanning it recovers what it holds).
+    in_scope = sa.select(recall_units.c.unit_id).where(recall_units.c.recall_id == recall_id)
+    up = (
+        sa.select(units.c.parent_id.label("unit_id"))
+        .where(units.c.id.in_(in_scope), units.c.parent_id.is_not(None))
+        .cte("holding", recursive=True)
+    )
+    up = up.union(
+        sa.select(units.c.parent_id).where(
+            units.c.id == up.c.unit_id, units.c.parent_id.is_not(None)
+        )
+    )
+    container_ids = [int(v) for v in conn.execute(sa.select(up.c.unit_id)).scalars()]
+    if container_ids:
+        conn.execute(
+            recall_units.insert().from_select(
+                columns,
+                sa.select(*picked).where(
+                    units.c.id.in_(container_ids), units.c.id.not_in(in_scope)
+                ),
+            )
+        )
 
 
 def _notify(conn: sa.Connection, recall_id: int, tenant_id: int, reason: str, level: int) -> int:
@@ -343,7 +344,7 @@ def recall_status(uow: UnitOfWork, actor: Actor, recall_id: int) -> dict[str, An
         .group_by(recall_units.c.holder_id, enterprises.c.slug, enterprises.c.name)
         .order_by(sa.func.count().desc())
     ).all()
-    by_status = dict(
+    by_status: dict[str, int] = dict(
         conn.execute(
             sa.select(recall_units.c.previous_status, sa.func.count())
             .where(recall_units.c.recall_id == recall_id, recall_units.c.kind == "unit")
