@@ -425,7 +425,7 @@ recall_units = sa.Table(
     sa.Column("recall_id", BigId, sa.ForeignKey("recalls.id"), primary_key=True),
     sa.Column("unit_id", BigId, primary_key=True),
     sa.Column("key", sa.String(128), nullable=False),
-    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("holder_id", BigId),
     sa.Column("previous_status", sa.String(24), nullable=False),
     sa.Column("recovered_at", UtcDateTime()),

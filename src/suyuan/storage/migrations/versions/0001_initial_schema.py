@@ -980,7 +980,7 @@ def upgrade() -> None:
         ),
         sa.Column("unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("key", sa.String(length=128), nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("holder_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("previous_status", sa.String(length=24), nullable=False),
         sa.Column("recovered_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
