@@ -50,6 +50,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_rps: float
+    load: float
 
 
 def _free_port() -> int:
@@ -194,8 +196,11 @@ def measure(
     port = _free_port()
     process = serve(url, key_dir, port)
     try:
-        asyncio.run(closed_loop(port, paths, accept, 3, 16))  # warm caches and JIT-free paths
+        asyncio.run(closed_loop(port, paths, accept, 3, 16))  # warm caches
+        cpu_before = _cpu_seconds(process.pid)
         max_rps, errors = asyncio.run(closed_loop(port, paths, accept, seconds, 16))
+        cpu_rps = max_rps * seconds / max(_cpu_seconds(process.pid) - cpu_before, 1e-9)
+        load = os.getloadavg()[0]
         half = max_rps / 2
         latencies, more = asyncio.run(open_loop(port, paths, accept, half, seconds, 64))
     finally:
@@ -212,7 +217,15 @@ def measure(
         statistics.median(latencies) * 1000,
         latencies[int(len(latencies) * 0.99) - 1] * 1000,
         errors + more,
+        cpu_rps,
+        load,
     )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (and its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine() -> str:
@@ -245,18 +258,38 @@ def report(results: list[Result], scale: str, units: dict[str, int]) -> str:
         "closed loop. Latency: open loop at half the max rate, 64 connections, measured from",
         "the scheduled send time.",
         "",
-        "| database | answer | build (s) | max resolves/s | at half rate | p50 (ms) | p99 (ms) "
-        "| errors |",
-        "|---|---|---|---|---|---|---|---|",
+        "| database | answer | build (s) | max resolves/s | per server CPU-second | load avg "
+        "| at half rate | p50 (ms) | p99 (ms) | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         kind = "JSON" if "json" in r.accept else "HTML page"
         build_text = f"{r.build_seconds:.0f}" if r.build_seconds else "reused"
         lines.append(
-            f"| {r.database} | {kind} | {build_text} | {r.max_rps:,.0f} | {r.half_rps:,.0f} "
+            f"| {r.database} | {kind} | {build_text} | {r.max_rps:,.0f} | {r.cpu_rps:,.0f} "
+            f"| {r.load:.1f} | {r.half_rps:,.0f} "
             f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
         )
+    lines += ["", *NOTES]
     return "\n".join(lines) + "\n"
+
+
+NOTES = [
+    "**The target is not met yet.** Issue 7 asks for ≥ 3,000 resolves/s on one server core",
+    "and p99 ≤ 25 ms at half that rate, on the large demo, for SQLite and PostgreSQL. These",
+    "figures are for the medium world (building it took 821 s on this shared machine; the",
+    "large one was not built in the time available), SQLite only (the PostgreSQL medium",
+    "build was stopped unfinished), on a machine shared with other test runs (load average",
+    "about 8 on 2 cores), so the wall-clock rates and latencies are several times worse than",
+    "an idle machine's. The CPU-normalised column (requests per CPU-second of the server",
+    "process) is what one dedicated core would serve: about 300 pages/s and 440 JSON",
+    "answers/s, a tenth of the target. An in-process `Resolver.resolve` costs about 1–2 ms;",
+    "the rest is the ASGI stack (FastAPI, the app's `BaseHTTPMiddleware`, uvicorn access",
+    "log) and, for pages, Jinja rendering. Next steps: pre-render the per-unit public",
+    "fragment at publish time, one query per resolve (unit + scan count + flow), drop the",
+    "`BaseHTTPMiddleware` for a pure ASGI one, and re-measure on an idle machine with",
+    "`--postgres`.",
+]
 
 
 def write_section(section: str) -> None:
