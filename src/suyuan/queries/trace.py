@@ -23,6 +23,7 @@ from suyuan.errors import InvalidIdentifier, NotFound
 from suyuan.identifiers.forms import parse_code
 from suyuan.storage.tables import (
     enterprises,
+    event_corrections,
     event_epcs,
     events,
     locations,
@@ -48,12 +49,34 @@ MOVEMENT_STEPS = (
     "unloading",
 )
 MAX_DEPTH = 64
+MAX_NESTING = 6  # bottle → case → pallet → load …: one flow query per level
+Span = tuple[Any, Any]
 
 
 class TraceNotFound(NotFound):
     """The code or batch is not known to the store."""
 
     code = "trace_not_found"
+
+
+def _withdrawn() -> sa.Select[Any]:
+    """Events that do not count: those declared in error, and the declarations themselves.
+
+    A correction is a new event (errorDeclaration + corrective events); the projections
+    keep what the wrong event wrote, so every trace leaves it out here.
+    """
+    declared = sa.select(event_corrections.c.event_pk)
+    declarations = sa.select(events.c.id).where(events.c.has_error_declaration.is_(True))
+    return sa.union_all(declared, declarations)  # type: ignore[return-value]
+
+
+def _edges() -> sa.Subquery:
+    """Lot edges of events that still count."""
+    return (
+        sa.select(lot_edges.c.input_lot_id, lot_edges.c.output_lot_id)
+        .where(lot_edges.c.event_pk.not_in(_withdrawn()))
+        .subquery("edges")
+    )
 
 
 def stage_name(biz_step: str | None) -> str | None:
@@ -173,12 +196,19 @@ def _record_view(row: Any, actor: Actor) -> dict[str, Any]:
     }
 
 
-def _records_for(conn: sa.Connection, subjects: Sequence[str], actor: Actor) -> dict[str, list]:
+def _records_for(
+    conn: sa.Connection, subjects: Sequence[str], actor: Actor
+) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if not subjects:
         return found
     rows = conn.execute(
-        sa.select(records).where(records.c.subject.in_(list(subjects))).order_by(records.c.id)
+        sa.select(records)
+        .where(
+            records.c.subject.in_(list(subjects)),
+            sa.or_(records.c.event_pk.is_(None), records.c.event_pk.not_in(_withdrawn())),
+        )
+        .order_by(records.c.id)
     )
     for row in rows:
         found[row.subject].append(_record_view(row, actor))
@@ -246,9 +276,10 @@ def _genealogy(conn: sa.Connection, lot_ids: Iterable[int]) -> list[Any]:
         .where(lots.c.id.in_(start))
         .cte("genealogy", recursive=True)
     )
+    edges = _edges()
     up = up.union_all(
-        sa.select(lot_edges.c.input_lot_id, (up.c.depth + 1))
-        .join(up, lot_edges.c.output_lot_id == up.c.lot_id)
+        sa.select(edges.c.input_lot_id, (up.c.depth + 1))
+        .join(up, edges.c.output_lot_id == up.c.lot_id)
         .where(up.c.depth < MAX_DEPTH)
     )
     depth = (
@@ -257,16 +288,18 @@ def _genealogy(conn: sa.Connection, lot_ids: Iterable[int]) -> list[Any]:
         .subquery()
     )
     statement = sa.select(lots, depth.c.depth).join(depth, depth.c.lot_id == lots.c.id)
-    return list(conn.execute(statement.order_by(depth.c.depth, lots.c.id)))
+    # Sorted here, not in SQL: collations differ between databases, results must not.
+    return sorted(conn.execute(statement), key=lambda row: (row.depth, row.key))
 
 
 def _inputs_of(conn: sa.Connection, lot_ids: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = defaultdict(list)
     if lot_ids:
+        edges = _edges()
         rows = conn.execute(
-            sa.select(lot_edges.c.output_lot_id, lot_edges.c.input_lot_id).where(
-                lot_edges.c.output_lot_id.in_(lot_ids)
-            )
+            sa.select(edges.c.output_lot_id, edges.c.input_lot_id)
+            .where(edges.c.output_lot_id.in_(lot_ids))
+            .order_by(edges.c.output_lot_id, edges.c.input_lot_id)
         )
         for row in rows:
             if row.input_lot_id not in found[row.output_lot_id]:
@@ -291,7 +324,7 @@ def _lot_dict(
         "quantity": row.quantity,
         "uom": row.uom,
         "depth": row.depth,
-        "inputs": [by_id[i].key for i in inputs if i in by_id],
+        "inputs": sorted(by_id[i].key for i in inputs if i in by_id),
         "records": lot_records,
     }
 
@@ -397,9 +430,10 @@ def _descendant_lots(conn: sa.Connection, lot_id: int) -> list[Any]:
         .where(lots.c.id == lot_id)
         .cte("descent", recursive=True)
     )
+    edges = _edges()
     down = down.union_all(
-        sa.select(lot_edges.c.output_lot_id, (down.c.depth + 1))
-        .join(down, lot_edges.c.input_lot_id == down.c.lot_id)
+        sa.select(edges.c.output_lot_id, (down.c.depth + 1))
+        .join(down, edges.c.input_lot_id == down.c.lot_id)
         .where(down.c.depth < MAX_DEPTH)
     )
     depth = (
@@ -408,7 +442,8 @@ def _descendant_lots(conn: sa.Connection, lot_id: int) -> list[Any]:
         .subquery()
     )
     statement = sa.select(lots, depth.c.depth).join(depth, depth.c.lot_id == lots.c.id)
-    return list(conn.execute(statement.order_by(depth.c.depth, lots.c.id)))
+    # Sorted here, not in SQL: collations differ between databases, results must not.
+    return sorted(conn.execute(statement), key=lambda row: (row.depth, row.key))
 
 
 def trace_forward(conn: sa.Connection, actor: Actor, text: str) -> dict[str, Any]:
@@ -450,8 +485,9 @@ def trace_forward(conn: sa.Connection, actor: Actor, text: str) -> dict[str, Any
                 box = entry["containers"].setdefault(top["key"], top | {"unit_count": 0})
                 box["unit_count"] += group.n
     holder_list = []
-    for entry in sorted(holders.values(), key=lambda e: -e["unit_count"]):
+    for entry in sorted(holders.values(), key=_holder_order):
         entry["containers"] = sorted(entry["containers"].values(), key=lambda c: c["key"])
+        entry["by_status"] = dict(sorted(entry["by_status"].items()))
         entry["container_count"] = len(entry["containers"])
         holder_list.append(entry)
     return {
@@ -464,6 +500,10 @@ def trace_forward(conn: sa.Connection, actor: Actor, text: str) -> dict[str, Any
         "unit_count": total,
         "holders": holder_list,
     }
+
+
+def _holder_order(entry: dict[str, Any]) -> tuple[int, str]:
+    return -entry["unit_count"], (entry["holder"] or {}).get("slug", "")
 
 
 def _top_containers(conn: sa.Connection, parent_ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -494,48 +534,114 @@ def _top_containers(conn: sa.Connection, parent_ids: set[int]) -> dict[int, dict
 
 
 def _aggregation_history(conn: sa.Connection, keys: list[str]) -> list[Any]:
+    """Packing and unpacking of ``keys`` (child, parent, action, time), in event-time order.
+
+    Also the unpack-all events (DELETE without childEPCs) of every container the keys
+    were ever packed into, with ``child`` None: they empty the container too.
+    """
     parent = event_epcs.alias("parent")
     child = event_epcs.alias("child")
-    statement = (
+    anyone = event_epcs.alias("anyone")
+    counted = sa.and_(events.c.event_type == "AggregationEvent", events.c.id.not_in(_withdrawn()))
+    named = (
         sa.select(
             child.c.epc.label("child"),
             parent.c.epc.label("parent"),
             events.c.action,
             events.c.event_time,
+            events.c.id,
         )
         .join(events, events.c.id == child.c.event_pk)
         .join(parent, sa.and_(parent.c.event_pk == child.c.event_pk, parent.c.role == "parent"))
-        .where(
-            child.c.role == "child",
-            child.c.epc.in_(keys),
-            events.c.event_type == "AggregationEvent",
-        )
-        .order_by(events.c.event_time)
+        .where(child.c.role == "child", child.c.epc.in_(keys), counted)
     )
-    return list(conn.execute(statement))
+    containers = (
+        sa.select(parent.c.epc)
+        .join(child, sa.and_(child.c.event_pk == parent.c.event_pk, child.c.role == "child"))
+        .where(parent.c.role == "parent", child.c.epc.in_(keys))
+    )
+    emptied = (
+        sa.select(
+            sa.null().label("child"),
+            parent.c.epc.label("parent"),
+            events.c.action,
+            events.c.event_time,
+            events.c.id,
+        )
+        .join(events, events.c.id == parent.c.event_pk)
+        .where(
+            parent.c.role == "parent",
+            parent.c.epc.in_(containers),
+            events.c.action == "DELETE",
+            counted,
+            ~sa.exists().where(anyone.c.event_pk == events.c.id, anyone.c.role == "child"),
+        )
+    )
+    history = sa.union_all(named, emptied).subquery()
+    return list(conn.execute(sa.select(history).order_by(history.c.event_time, history.c.id)))
 
 
-def _membership(conn: sa.Connection, key: str) -> dict[str, list[tuple[Any, Any]]]:
-    """For the unit and every container it was ever in: when it was inside (intervals)."""
-    periods: dict[str, list[tuple[Any, Any]]] = {key: [(None, None)]}
+def _spans_in_parents(rows: list[Any], child: str) -> dict[str, list[Span]]:
+    """When ``child`` sat in each container (a unit sits in one container at a time)."""
+    spans: dict[str, list[Span]] = defaultdict(list)
+    current: str | None = None
+    for row in rows:
+        if row.child is None and row.parent != current:
+            continue
+        if row.child is not None and row.child != child:
+            continue
+        if row.action == "ADD":
+            if current is not None and current != row.parent:
+                spans[current][-1] = (spans[current][-1][0], row.event_time)
+            if current != row.parent:
+                spans[row.parent].append((row.event_time, None))
+            current = row.parent
+        elif row.action == "DELETE" and current is not None and current == row.parent:
+            spans[current][-1] = (spans[current][-1][0], row.event_time)
+            current = None
+    return spans
+
+
+def _intersect(first: list[Span], second: list[Span]) -> list[Span]:
+    found = []
+    for a_start, a_end in first:
+        for b_start, b_end in second:
+            start = (
+                b_start
+                if a_start is None
+                else a_start
+                if b_start is None
+                else max(a_start, b_start)
+            )
+            end = b_end if a_end is None else a_end if b_end is None else min(a_end, b_end)
+            if start is None or end is None or start < end:
+                found.append((start, end))
+    return found
+
+
+def _membership(conn: sa.Connection, key: str) -> dict[str, list[Span]]:
+    """For the unit and every container it was ever in: when it was inside (intervals).
+
+    The unit is inside a pallet while it is inside a case *and* that case is on the
+    pallet: each level's spans are intersected with the level below.
+    """
+    periods: dict[str, list[Span]] = {key: [(None, None)]}
     frontier = [key]
-    for _ in range(4):  # bottle → case → pallet → load: bounded, one query per level
+    for _ in range(MAX_NESTING):
         rows = _aggregation_history(conn, frontier)
-        frontier = []
-        for row in rows:
-            spans = periods.setdefault(row.parent, [])
-            if row.action == "ADD":
-                spans.append((row.event_time, None))
-                frontier.append(row.parent)
-            elif row.action == "DELETE" and spans and spans[-1][1] is None:
-                spans[-1] = (spans[-1][0], row.event_time)
-        frontier = list(dict.fromkeys(frontier))
+        found: dict[str, list[Span]] = defaultdict(list)
+        for member in frontier:
+            for container, spans in _spans_in_parents(rows, member).items():
+                found[container] += _intersect(periods[member], spans)
+        frontier = [c for c in found if c not in periods]
+        for container, spans in found.items():
+            periods[container] = periods.get(container, []) + spans
         if not frontier:
             break
     return periods
 
 
-def _inside(moment: Any, spans: list[tuple[Any, Any]]) -> bool:
+def _inside(moment: Any, spans: list[Span]) -> bool:
     return any(
         (start is None or moment >= start) and (end is None or moment < end) for start, end in spans
     )
@@ -561,8 +667,9 @@ def trace_flow(conn: sa.Connection, actor: Actor, text: str) -> dict[str, Any]:
         .join(event_epcs, event_epcs.c.event_pk == events.c.id)
         .where(
             event_epcs.c.epc.in_(list(periods)),
-            event_epcs.c.role == "epc",
+            event_epcs.c.role.in_(("epc", "parent")),
             events.c.biz_step.in_(MOVEMENT_STEPS),
+            events.c.id.not_in(_withdrawn()),
         )
         .order_by(events.c.event_time, events.c.id)
     ).all()

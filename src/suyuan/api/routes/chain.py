@@ -134,11 +134,14 @@ def _build(op: str, body: OperationIn, octx: OperationContext, me: str) -> dict[
 
 @router.post("/chain/{operation}", status_code=201)
 def operation_route(
-    operation: str, body: OperationIn, uow: UowDep, actor: ActorDep, runtime: RuntimeDep
+    operation: str, body: OperationIn, actor: ActorDep, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """Record one step of the chain for the caller's enterprise; returns the capture result."""
-    tenant = resolve_tenant(uow, actor, None)
-    me = get_enterprise(uow, actor, tenant).slug
+    # No request-wide write transaction: the capture opens its own, and on SQLite a
+    # second writer would wait for this one until "database is locked".
+    with runtime.uow(write=False) as uow:
+        tenant = resolve_tenant(uow, actor, None)
+        me = get_enterprise(uow, actor, tenant).slug
     octx = OperationContext(
         runtime.uow,
         actor,
