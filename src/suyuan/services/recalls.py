@@ -24,6 +24,7 @@ from suyuan.queries.trace import find_lot, resolve_unit_key
 from suyuan.services.alerts import raise_alert
 from suyuan.services.audit import record_audit
 from suyuan.services.clock import now
+from suyuan.services.publishing import publish_keys
 from suyuan.services.quality import descendant_lot_ids
 from suyuan.storage.tables import (
     enterprises,
@@ -177,6 +178,7 @@ def open_recall(
         .values(status=UnitStatus.RECALLED.value, disposition="recalled", updated_at=moment)
     )
     conn.execute(recalls.update().where(recalls.c.id == recall_id).values(unit_count=unit_count))
+    _republish(conn, recall_id)
     notices = _notify(conn, recall_id, tenant_id, reason, level)
     _log(
         conn,
@@ -243,6 +245,14 @@ def _insert_scope(conn: sa.Connection, recall_id: int, tenant_id: int, scope: Re
                 ),
             )
         )
+
+
+def _republish(conn: sa.Connection, recall_id: int) -> None:
+    """The consumer page follows at once (GEN-30): republish the public state of the scope."""
+    keys = conn.execute(
+        sa.select(recall_units.c.key).where(recall_units.c.recall_id == recall_id)
+    ).scalars()
+    publish_keys(conn, list(keys))
 
 
 def _notify(conn: sa.Connection, recall_id: int, tenant_id: int, reason: str, level: int) -> int:
@@ -515,6 +525,7 @@ def close_recall(
             note=note,
         )
     )
+    _republish(conn, recall_id)
     _log(conn, recall_id, actor, "closed", {"disposition": final.value, "note": note})
     record_audit(
         conn,
