@@ -119,7 +119,7 @@ def template(kind: str, profile: Profile) -> list[str]:
 
 
 def write_template(kind: str, profile: Profile, out: Path) -> None:
-    """Write an empty CSV or XLSX template (header, plus a Chinese label row in XLSX)."""
+    """Write an empty CSV or XLSX template: the header row an import of ``kind`` expects."""
     header = template(kind, profile)
     if out.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
