@@ -645,6 +645,8 @@ class Demo:
         if n == 0:
             self.built.samples["pallet"] = pallet
             self.built.samples["case"] = next(c for c in cases[:keep] if self.contents.get(c))
+            # A commissioned bottle in that case, still in the distributor's warehouse.
+            self.built.samples["bottle"] = self.contents[self.built.samples["case"]][0]
         return cases[:keep]
 
     def _sell(self, store: w.Party, case: str, day: float) -> None:
