@@ -39,7 +39,6 @@ QUANTITY_ROLES = {
     "outputQuantityList": "oqty",
 }
 
-_SGTIN = re.compile(r"urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.([0-9A-Za-z]{1,20})")
 _SSCC = re.compile(r"urn:epc:id:sscc:(\d{6,12})\.(\d{5,11})")
 
 
@@ -96,17 +95,34 @@ def _cached_key(text: str) -> str:
         return text
 
 
+_SGTIN_HEAD = re.compile(r"urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})")
+_SERIAL = re.compile(r"[0-9A-Za-z]{1,20}")
+
+
+@lru_cache(maxsize=4096)
+def _sgtin_base(head: str) -> str | None:
+    """``/01/<GTIN>/21/`` for the ``urn:epc:id:sgtin:prefix.reference`` part of an SGTIN."""
+    match = _SGTIN_HEAD.fullmatch(head)
+    if match is None or len(match[1]) + len(match[2]) != 13:
+        return None
+    prefix, reference = match.groups()
+    body = reference[0] + prefix + reference[1:]
+    return f"/01/{body}{gs1_check_digit(body)}/21/"
+
+
+@lru_cache(maxsize=65536)
 def identifier_key(text: str) -> str:
     """The canonical matching key of an EPC URN, Digital Link URI or element string.
 
     Identifiers that are not GS1 keys (any other URI) are their own key. The two
-    commonest URN forms take a fast path: this runs for every identifier captured.
+    commonest URN forms take a fast path (an SGTIN's GTIN part is worked out once per
+    product), and recent answers are remembered: capture asks for the key of every
+    identifier several times (index, state rules, alerts, publishing).
     """
-    match = _SGTIN.fullmatch(text)
-    if match and len(match[1]) + len(match[2]) == 13:
-        prefix, reference, serial = match.groups()
-        body = reference[0] + prefix + reference[1:]
-        return f"/01/{body}{gs1_check_digit(body)}/21/{serial}"
+    head, _dot, serial = text.rpartition(".")
+    base = _sgtin_base(head) if head.startswith("urn:epc:id:sgtin:") else None
+    if base is not None and _SERIAL.fullmatch(serial):
+        return base + serial
     match = _SSCC.fullmatch(text)
     if match and len(match[1]) + len(match[2]) == 17:
         body = match[2][0] + match[1] + match[2][1:]

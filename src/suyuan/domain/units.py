@@ -118,6 +118,8 @@ class UnitState:
     row_id: int | None = None
     is_new: bool = False
     dirty: bool = False
+    stored_parent: str | None = None
+    """The container as stored (what ``parent`` was loaded as or last saved as)."""
 
 
 @dataclass(slots=True)

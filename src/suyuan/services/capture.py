@@ -39,6 +39,9 @@ from suyuan.storage.tables import captures, products
 from suyuan.storage.uow import UnitOfWork
 
 BATCH = 2000
+MAX_EVENT_IDS = 10_000
+"""``CaptureResult.event_ids`` keeps the ids of the first this many captured events (a
+large document's ids would cost ~130 MB a million; the events are in the store)."""
 
 
 class Behaviour(StrEnum):
@@ -75,6 +78,7 @@ class CaptureResult:
     rejected: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)
+    """Ids of the captured events, in order (the first ``MAX_EVENT_IDS``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -204,11 +208,21 @@ def capture_events(
         conn.execute(sa.select(products.c.gtin).where(products.c.tenant_id == tenant_id)).scalars()
     )
     head = event_store.lock_ledger_head(conn, tenant_id, genesis(str(tenant_id)))
-    seen: set[str] = set()
+    # Dedup keys of events refused by a state rule: a later copy in the same document
+    # counts as a duplicate. Stored events are found by the store's own dedup query
+    # (earlier batches of this capture are in the open transaction), so this set stays
+    # small however long the document is.
+    refused: set[str] = set()
     iterator = iter(events)
     try:
         while batch := list(itertools.islice(iterator, BATCH)):
-            head = _capture_batch(conn, tenant_id, own, batch, capture_id, head, seen, result)
+            head = _capture_batch(conn, tenant_id, own, batch, capture_id, head, refused, result)
+            if not (result.errors and behaviour is Behaviour.ROLLBACK):
+                # Done per batch so that memory stays flat on large documents (the
+                # transaction is doomed once rollback behaviour met a bad event).
+                publish_captured(conn, tenant_id)
+                if head.last_seq - head.sealed_seq >= seal_every:
+                    head = _seal(conn, tenant_id, head, seal_every, key_dir)
             if progress is not None:
                 progress(len(batch))
     except DocumentError as exc:
@@ -237,6 +251,17 @@ def capture_events(
     uow.commit()
     result.status = "partial" if result.errors else "succeeded"
     return result
+
+
+def _seal(
+    conn: sa.Connection, tenant_id: int, head: LedgerHead, seal_every: int, key_dir: Any
+) -> LedgerHead:
+    """Seal a long document's events as they pass ``seal_every`` (the head moves on)."""
+    event_store.save_ledger_head(conn, tenant_id, head)
+    seal = maybe_seal(conn, tenant_id, head, seal_every=seal_every, key_dir=key_dir)
+    if seal is None:
+        return head
+    return LedgerHead(head.last_seq, head.head, seal.last_seq)
 
 
 def _prepare(parsed: ParsedEvent, result: CaptureResult) -> _Prepared | None:
@@ -279,23 +304,29 @@ def _capture_batch(
     batch: list[ParsedEvent],
     capture_id: int,
     head: LedgerHead,
-    seen: set[str],
+    refused: set[str],
     result: CaptureResult,
 ) -> LedgerHead:
     prepared = [p for p in (_prepare(parsed, result) for parsed in batch) if p is not None]
-    stored = event_store.existing_dedup_keys(conn, tenant_id, [p.dedup_key for p in prepared])
+    # The store keeps 255 characters of a dedup key: look up what it keeps.
+    stored = event_store.existing_dedup_keys(conn, tenant_id, [p.dedup_key[:255] for p in prepared])
     fresh: list[_Prepared] = []
+    seen: set[str] = set()
     for item in prepared:
-        if item.dedup_key in stored or item.dedup_key in seen:
+        key = item.dedup_key
+        if key[:255] in stored or key in seen or key in refused:
             result.duplicates += 1
             continue
-        seen.add(item.dedup_key)
+        seen.add(key)
         fresh.append(item)
     # With rollback behaviour a bad event dooms the transaction, but the good events
     # are still stored in it: later batches must see their states, or they would report
     # rule breaks that are only echoes of the first error.
     projection = _load(conn, tenant_id, own, fresh)
     accepted = _apply(projection, fresh, result)
+    if len(accepted) < len(fresh):
+        kept = {id(item) for item in accepted}
+        refused.update(item.dedup_key for item in fresh if id(item) not in kept)
     return _store(conn, tenant_id, accepted, fresh, projection, capture_id, head, result)
 
 
@@ -372,15 +403,13 @@ def _store(
     pks = event_store.insert_events(conn, rows)
     position = {id(item): n for n, item in enumerate(fresh)}
     placeholder = {-(position[id(item)] + 1): pk for item, pk in zip(accepted, pks, strict=True)}
-    epc_rows, attribute_rows, declared = [], [], []
+    epc_rows: list[tuple[int, int, str, str]] = []
+    attribute_rows: list[tuple[int, int, str, str]] = []
+    declared = []
     for item, pk in zip(accepted, pks, strict=True):
-        epc_rows += [
-            {"tenant_id": tenant_id, "event_pk": pk, "role": role, "epc": key}
-            for role, key in item.index.identifiers
-        ]
+        epc_rows += [(tenant_id, pk, role, key) for role, key in item.index.identifiers]
         attribute_rows += [
-            {"tenant_id": tenant_id, "event_pk": pk, "name": name[:64], "value": value[:255]}
-            for name, value in item.index.attributes
+            (tenant_id, pk, name[:64], value[:255]) for name, value in item.index.attributes
         ]
         if item.index.has_error_declaration:
             declared.append((item, pk))
@@ -397,7 +426,9 @@ def _store(
         conn, tenant_id, [(i.parsed.event, pk) for i, pk in zip(accepted, pks, strict=True)]
     )
     result.captured += len(accepted)
-    result.event_ids.extend(row["event_id"] for row in rows)
+    room = MAX_EVENT_IDS - len(result.event_ids)
+    if room > 0:
+        result.event_ids.extend(row["event_id"] for row in rows[:room])
     return LedgerHead(seq, link, head.sealed_seq)
 
 

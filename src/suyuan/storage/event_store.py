@@ -103,25 +103,113 @@ def insert_events(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert event rows; returns their primary keys in order."""
     if not rows:
         return []
-    result = conn.execute(
-        events.insert().returning(events.c.id, sort_by_parameter_order=True), rows
+    columns = tuple(rows[0])
+    pks = reserve_ids(conn, events, len(rows))
+    bulk_insert(
+        conn,
+        events,
+        ("id", *columns),
+        [(pk, *(row[c] for c in columns)) for pk, row in zip(pks, rows, strict=True)],
     )
-    return [row.id for row in result]
+    return pks
+
+
+EPC_COLUMNS = ("tenant_id", "event_pk", "role", "epc")
+ATTRIBUTE_COLUMNS = ("tenant_id", "event_pk", "name", "value")
 
 
 def insert_index_rows(
     conn: sa.Connection,
-    epc_rows: list[dict[str, Any]],
-    attribute_rows: list[dict[str, Any]],
+    epc_rows: list[tuple[int, int, str, str]],
+    attribute_rows: list[tuple[int, int, str, str]],
     correction_rows: list[dict[str, Any]],
 ) -> None:
-    """Insert the identifier, attribute and correction rows of a batch."""
-    if epc_rows:
-        conn.execute(event_epcs.insert(), epc_rows)
-    if attribute_rows:
-        conn.execute(event_attributes.insert(), attribute_rows)
+    """Insert the identifier and attribute rows (tuples in ``EPC_COLUMNS`` and
+    ``ATTRIBUTE_COLUMNS`` order) and the correction rows of a batch."""
+    bulk_insert(conn, event_epcs, EPC_COLUMNS, epc_rows)
+    bulk_insert(conn, event_attributes, ATTRIBUTE_COLUMNS, attribute_rows)
     if correction_rows:
         conn.execute(event_corrections.insert(), correction_rows)
+
+
+# --- bulk writing ----------------------------------------------------------------------------
+
+
+def reserve_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
+    """``count`` fresh primary keys of ``table``, in increasing order, for explicit inserts.
+
+    PostgreSQL draws them from the column's sequence (safe with concurrent writers).
+    SQLite hands out ``max(id) + 1 ...``, exactly what it would assign itself: capture
+    holds the database's write lock (``BEGIN IMMEDIATE``) from the read to the insert,
+    and a deferred transaction that lost the race fails on write instead of reusing ids.
+    """
+    if count <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+        return list(
+            conn.exec_driver_sql(
+                f"SELECT nextval({sequence}) FROM generate_series(1, {int(count)})"
+            ).scalars()
+        )
+    top = conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
+    start = int(top or 0) + 1
+    return list(range(start, start + count))
+
+
+_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Any]]] = {}
+
+
+def _bind_processors(
+    dialect: sa.Dialect, table: sa.Table, columns: tuple[str, ...]
+) -> list[tuple[int, Any]]:
+    """SQLAlchemy's own value conversions for the columns that need one (dates, JSON)."""
+    key = (dialect.name, table.name, columns)
+    found = _PROCESSORS.get(key)
+    if found is None:
+        found = []
+        for position, name in enumerate(columns):
+            processor = table.c[name].type._cached_bind_processor(dialect)
+            if processor is not None:
+                found.append((position, processor))
+        _PROCESSORS[key] = found
+    return found
+
+
+def bulk_insert(
+    conn: sa.Connection, table: sa.Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert plain tuples in ``columns`` order with the least per-row work the driver allows:
+    one ``executemany`` on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL.
+
+    Values are converted by the same bind processors SQLAlchemy would apply, so rows are
+    stored exactly as ``table.insert()`` would store them; the rows of the open transaction.
+    """
+    if not rows:
+        return
+    processors = _bind_processors(conn.dialect, table, columns)
+    if processors:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for position, processor in processors:
+                values[position] = processor(values[position])
+            converted.append(tuple(values))
+        rows = converted
+    names = ", ".join(columns)
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        copy_sql = f"COPY {table.name} ({names}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
 
 
 # --- projections -----------------------------------------------------------------------------
@@ -155,7 +243,7 @@ def load_projection(
     lot_keys_by_id = _load_lots(conn, projection, set(lot_ids.values()), list(lot_keys))
     for row_id, state in by_id.items():
         if row_id in parents and parents[row_id] in by_id:
-            state.parent = by_id[parents[row_id]].key
+            state.parent = state.stored_parent = by_id[parents[row_id]].key
             projection.children.setdefault(state.parent, set()).add(state.key)
         if row_id in lot_ids:
             state.lot = lot_keys_by_id.get(lot_ids[row_id])
@@ -216,34 +304,62 @@ def _load_lots(
 def save_projection(
     conn: sa.Connection, projection: Projection, event_pks: dict[int, int], moment: datetime
 ) -> None:
-    """Write what a batch changed: new lots and units, updated units, lot edges."""
+    """Write what a batch changed: new lots and units, updated units, lot edges.
+
+    New units are inserted once with their final state (their row ids are reserved
+    first, so a new bottle can point at a new case). Changed units are updated set-wise:
+    one statement per distinct new state (a shipped pallet and everything in it share
+    one), and one per new container for those that moved.
+    """
     _save_lots(conn, projection, moment)
     lot_id = {key: lot.row_id for key, lot in projection.lots.items()}
     new = [s for s in projection.units.values() if s.is_new]
+    for state, pk in zip(new, reserve_ids(conn, units, len(new)), strict=True):
+        state.row_id = pk
+    row_id = projection.units
     if new:
-        result = conn.execute(
-            units.insert().returning(units.c.id, sort_by_parameter_order=True),
+        bulk_insert(
+            conn,
+            units,
+            _UNIT_COLUMNS,
             [
-                _unit_row(s, projection, lot_id, event_pks, moment) | {"parent_id": None}
+                (
+                    s.row_id,
+                    s.tenant_id,
+                    s.key,
+                    s.kind,
+                    s.key[4:18] if s.key.startswith("/01/") else None,
+                    s.key.split("/21/", 1)[1] if "/21/" in s.key else None,
+                    *_unit_state(s, lot_id, event_pks),
+                    row_id[s.parent].row_id if s.parent in row_id else None,
+                    moment,
+                )
                 for s in new
             ],
         )
-        for state, row in zip(new, result, strict=True):
-            state.row_id = row.id
-            state.is_new = False
-    row_id = {key: s.row_id for key, s in projection.units.items()}
-    dirty = [s for s in projection.units.values() if s.dirty]
-    if dirty:
-        conn.execute(
-            units.update().where(units.c.id == sa.bindparam("b_id")),
-            [
-                {"b_id": s.row_id, "parent_id": row_id.get(s.parent) if s.parent else None}
-                | _unit_row(s, projection, lot_id, event_pks, moment)
-                for s in dirty
-            ],
-        )
-    for state in dirty:
+    changed: dict[tuple[Any, ...], list[int]] = {}
+    moved: dict[int | None, list[int]] = {}
+    for state in projection.units.values():
+        if state.is_new:
+            state.is_new = state.dirty = False
+            state.stored_parent = state.parent
+            continue
+        if not state.dirty:
+            continue
+        assert state.row_id is not None
+        changed.setdefault(_unit_state(state, lot_id, event_pks), []).append(state.row_id)
+        if state.parent != state.stored_parent:
+            parent = row_id[state.parent].row_id if state.parent in row_id else None
+            moved.setdefault(parent, []).append(state.row_id)
+            state.stored_parent = state.parent
         state.dirty = False
+    for values, ids in changed.items():
+        update = units.update().values(dict(zip(_STATE_COLUMNS, values, strict=True)))
+        for part in chunks(ids):
+            conn.execute(update.values(updated_at=moment).where(units.c.id.in_(part)))
+    for parent_id, ids in moved.items():
+        for part in chunks(ids):
+            conn.execute(units.update().values(parent_id=parent_id).where(units.c.id.in_(part)))
     if projection.edges:
         conn.execute(
             lot_edges.insert(),
@@ -260,55 +376,75 @@ def save_projection(
         projection.edges.clear()
 
 
-def _unit_row(
-    state: UnitState,
-    projection: Projection,
-    lot_id: dict[str, int | None],
-    event_pks: dict[int, int],
-    moment: datetime,
-) -> dict[str, Any]:
-    key = state.key
-    gtin = key[4:18] if key.startswith("/01/") else None
-    serial = key.split("/21/", 1)[1] if "/21/" in key else None
+_STATE_COLUMNS = ("status", "disposition", "lot_id", "holder_id", "location", "last_event_id")
+_UNIT_COLUMNS = (
+    "id",
+    "tenant_id",
+    "key",
+    "kind",
+    "gtin",
+    "serial",
+    *_STATE_COLUMNS,
+    "parent_id",
+    "updated_at",
+)
+
+
+def _unit_state(
+    state: UnitState, lot_id: dict[str, int | None], event_pks: dict[int, int]
+) -> tuple[Any, ...]:
+    """The values of ``_STATE_COLUMNS`` for one unit."""
     last = state.last_event
-    return {
-        "tenant_id": state.tenant_id,
-        "key": key,
-        "kind": state.kind,
-        "gtin": gtin,
-        "serial": serial,
-        "status": state.status,
-        "disposition": state.disposition,
-        "lot_id": lot_id.get(state.lot) if state.lot else None,
-        "holder_id": state.holder,
-        "location": state.location,
-        "last_event_id": event_pks.get(last, last) if last is not None else None,
-        "updated_at": moment,
-    }
+    return (
+        state.status,
+        state.disposition,
+        lot_id.get(state.lot) if state.lot else None,
+        state.holder,
+        state.location,
+        event_pks.get(last, last) if last is not None else None,
+    )
+
+
+_LOT_COLUMNS = (
+    "id",
+    "tenant_id",
+    "key",
+    "gtin",
+    "lot",
+    "stage",
+    "status",
+    "quantity",
+    "uom",
+    "attributes",
+    "updated_at",
+)
 
 
 def _save_lots(conn: sa.Connection, projection: Projection, moment: datetime) -> None:
     new = [lot for lot in projection.lots.values() if lot.is_new]
     if not new:
         return
-    result = conn.execute(
-        lots.insert().returning(lots.c.id, sort_by_parameter_order=True),
+    for lot, pk in zip(new, reserve_ids(conn, lots, len(new)), strict=True):
+        lot.row_id = pk
+        lot.is_new = False
+    bulk_insert(
+        conn,
+        lots,
+        _LOT_COLUMNS,
         [
-            {
-                "tenant_id": lot.tenant_id,
-                "key": lot.key,
-                "gtin": lot.key[4:18] if lot.key.startswith("/01/") else None,
-                "lot": lot.key.split("/10/", 1)[1] if "/10/" in lot.key else None,
-                "stage": lot.stage,
-                "status": lot.status,
-                "quantity": str(lot.attributes.get("quantity", "")) or None,
-                "uom": lot.attributes.get("uom"),
-                "attributes": lot.attributes,
-                "updated_at": moment,
-            }
+            (
+                lot.row_id,
+                lot.tenant_id,
+                lot.key,
+                lot.key[4:18] if lot.key.startswith("/01/") else None,
+                lot.key.split("/10/", 1)[1] if "/10/" in lot.key else None,
+                lot.stage,
+                lot.status,
+                str(lot.attributes.get("quantity", "")) or None,
+                lot.attributes.get("uom"),
+                lot.attributes,
+                moment,
+            )
             for lot in new
         ],
     )
-    for lot, row in zip(new, result, strict=True):
-        lot.row_id = row.id
-        lot.is_new = False
