@@ -521,7 +521,7 @@ def main() -> None:
             show(f"peak RSS, sqlite {args.format}", args.rss_events, size, out, database_size(url))
             document.unlink()
     finally:
-        if "postgres" in args.databases or args.rss_events:
+        if "postgres" in args.databases and args.events:
             drop_postgres()
 
 

@@ -314,8 +314,9 @@ def _observe(
             state.lot = _ensure_lot(projection, f"/01/{gtin_of(key)}/10/{lot_key}", index)
         if state.status in TERMINAL and state.parent is not None:
             _detach(projection, state)
-        for child in list(projection.descendants(key)):
-            _touch(projection.units[child], index, status, pk, projection.tenant_id)
+        if key in projection.children:
+            for child in list(projection.descendants(key)):
+                _touch(projection.units[child], index, status, pk, projection.tenant_id)
 
 
 def _aggregate(projection: Projection, index: EventIndex, event: dict[str, Any], pk: int) -> None:

@@ -8,8 +8,10 @@ rollback and can be read back (``GET /epcis/capture/{id}``).
 
 from __future__ import annotations
 
+import gc
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, BinaryIO
@@ -215,16 +217,21 @@ def capture_events(
     refused: set[str] = set()
     iterator = iter(events)
     try:
-        while batch := list(itertools.islice(iterator, BATCH)):
-            head = _capture_batch(conn, tenant_id, own, batch, capture_id, head, refused, result)
-            if not (result.errors and behaviour is Behaviour.ROLLBACK):
-                # Done per batch so that memory stays flat on large documents (the
-                # transaction is doomed once rollback behaviour met a bad event).
-                publish_captured(conn, tenant_id)
-                if head.last_seq - head.sealed_seq >= seal_every:
-                    head = _seal(conn, tenant_id, head, seal_every, key_dir)
-            if progress is not None:
-                progress(len(batch))
+        with _young_gc_only():
+            head = _capture_all(
+                conn,
+                tenant_id,
+                own,
+                iterator,
+                capture_id,
+                head,
+                refused,
+                result,
+                behaviour,
+                seal_every,
+                key_dir,
+                progress,
+            )
     except DocumentError as exc:
         result.errors.append(
             {
@@ -251,6 +258,53 @@ def capture_events(
     uow.commit()
     result.status = "partial" if result.errors else "succeeded"
     return result
+
+
+def _capture_all(
+    conn: sa.Connection,
+    tenant_id: int,
+    own: frozenset[str],
+    iterator: Iterator[ParsedEvent],
+    capture_id: int,
+    head: LedgerHead,
+    refused: set[str],
+    result: CaptureResult,
+    behaviour: Behaviour,
+    seal_every: int,
+    key_dir: Any,
+    progress: Progress | None,
+) -> LedgerHead:
+    while batch := list(itertools.islice(iterator, BATCH)):
+        head = _capture_batch(conn, tenant_id, own, batch, capture_id, head, refused, result)
+        if not (result.errors and behaviour is Behaviour.ROLLBACK):
+            # Done per batch so that memory stays flat on large documents (the
+            # transaction is doomed once rollback behaviour met a bad event).
+            publish_captured(conn, tenant_id)
+            if head.last_seq - head.sealed_seq >= seal_every:
+                head = _seal(conn, tenant_id, head, seal_every, key_dir)
+        if progress is not None:
+            progress(len(batch))
+        gc.collect(1)
+    return head
+
+
+@contextmanager
+def _young_gc_only() -> Iterator[None]:
+    """Pause the cyclic garbage collector's automatic runs while capturing.
+
+    A capture allocates millions of short-lived objects; each automatic full collection
+    walks every live object again (about a fifth of capture's CPU time). The young
+    generations are collected after every batch instead, and automatic collection
+    resumes afterwards (if it was on). Reference counting frees almost everything
+    regardless: events, rows and states hold no cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _seal(

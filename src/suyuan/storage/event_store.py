@@ -157,6 +157,7 @@ def reserve_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
+_UNSET = object()
 _PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Any]]] = {}
 
 
@@ -189,11 +190,19 @@ def bulk_insert(
         return
     processors = _bind_processors(conn.dialect, table, columns)
     if processors:
+        # Batches repeat values (one record time, one namespace map): convert each
+        # distinct object once.
+        done: list[tuple[Any, Any]] = [(_UNSET, None)] * len(processors)
         converted = []
         for row in rows:
             values = list(row)
-            for position, processor in processors:
-                values[position] = processor(values[position])
+            for slot, (position, processor) in enumerate(processors):
+                value = values[position]
+                last, out = done[slot]
+                if value is not last:
+                    out = processor(value)
+                    done[slot] = (value, out)
+                values[position] = out
             converted.append(tuple(values))
         rows = converted
     names = ", ".join(columns)
