@@ -12,6 +12,7 @@ from suyuan.api.errors import install_error_handlers
 from suyuan.api.middleware import GuardMiddleware
 from suyuan.bootstrap import Runtime
 from suyuan.config import Settings
+from suyuan.web.fast_resolver import FastResolver
 
 
 def create_app(settings: Settings, *, public_only: bool = False) -> FastAPI:
@@ -33,6 +34,9 @@ def create_app(settings: Settings, *, public_only: bool = False) -> FastAPI:
     app.state.public_only = public_only
     install_error_handlers(app)
 
+    # Consumer GETs are answered before routing (the same code as the consumer routes);
+    # the guard is added last so it stays outermost and tags those answers too.
+    app.add_middleware(FastResolver)
     app.add_middleware(GuardMiddleware, max_body=settings.max_request_bytes)
 
     from suyuan.api.routes import register_routes

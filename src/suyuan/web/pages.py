@@ -1,17 +1,47 @@
-"""Rendering the consumer pages (Jinja2, no front-end framework, no JavaScript needed)."""
+"""Rendering the consumer pages (Jinja2, no front-end framework, no JavaScript needed).
+
+The answer page is on the resolver's hot path, so its rendering is cached at two levels
+without changing a byte of output:
+
+* rows: each public item row and each flow step is rendered once per distinct value
+  (by the macros of ``page_rows.html``) — the category and batch items are identical for
+  every unit of a GTIN and batch, flow steps for every unit of a case;
+* shape: ``page.html`` is rendered once per page shape (language, verdict, which blocks
+  show) with placeholders for the per-code strings, split at the placeholders, and then
+  filled in with the escaped values by a join.
+
+Pages with a refused complaint form (values, errors) are rendered directly, uncached.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from suyuan.web.i18n import text
 from suyuan.web.resolution import Resolution, show_time
+
+_CACHE_SIZE = 50_000
+# Per-code strings of the answer page, filled into the cached page shapes.
+_SLOTS = (
+    "switch_url",
+    "message",
+    "checks_line",
+    "code",
+    "item_rows",
+    "flow_label",
+    "flow_rows",
+    "place_key",
+    "back_url",
+)
+_SLOT = re.compile("\ue000(\\d+)\ue001")
 
 
 @cache
@@ -29,10 +59,29 @@ def environment() -> jinja2.Environment:
     return env
 
 
+@cache
+def _rows() -> Any:
+    """The row macros (page_rows.html)."""
+    return environment().get_template("page_rows.html").module
+
+
+@cache
+def _page() -> jinja2.Template:
+    return environment().get_template("page.html")
+
+
+@cache
+def _words(lang: str) -> Callable[..., str]:
+    def t(key: str, **values: object) -> str:
+        return text(lang, key, **values)
+
+    return t
+
+
 def _base(lang: str, switch_url: str) -> dict[str, Any]:
     return {
         "lang": lang,
-        "t": lambda key, **values: text(lang, key, **values),
+        "t": _words(lang),
         "switch_url": switch_url,
         "page_title": text(lang, "title"),
     }
@@ -43,6 +92,69 @@ def render_home(lang: str, *, code: str | None = None) -> str:
     other = "en" if lang == "zh" else "zh"
     context = _base(lang, f"/?lang={other}") | {"code": code}
     return environment().get_template("home.html").render(context)
+
+
+def _when(value: str) -> str:
+    return show_time(datetime.fromisoformat(value))
+
+
+_item_cache: dict[Hashable, str] = {}
+_step_cache: dict[Hashable, str] = {}
+
+
+def _remember(store: dict[Hashable, str], key: Hashable, value: str) -> str:
+    if len(store) >= _CACHE_SIZE:
+        store.clear()
+    store[key] = value
+    return value
+
+
+def _item_rows(items: list[dict[str, Any]], flow_id: str | None, lang: str) -> str:
+    """The ``<dt>``/``<dd>`` rows of the public items (all but the flow)."""
+    none = text(lang, "none")
+    parts = []
+    for item in items:
+        if item["id"] == flow_id:
+            continue
+        value = item["value"]
+        key = (lang, item["id"], item["label"], type(value), value) if _hashable(value) else None
+        row = _item_cache.get(key) if key is not None else None
+        if row is None:
+            row = str(_rows().item_row(item, none))
+            if key is not None:
+                _remember(_item_cache, key, row)
+        parts.append(row)
+    return "".join(parts)
+
+
+def _flow_rows(steps: Any, lang: str) -> str:
+    """The ``<li>`` rows of the flow."""
+    parts = []
+    t = _words(lang)
+    for step in steps:
+        key = _step_key(step, lang)
+        row = _step_cache.get(key) if key is not None else None
+        if row is None:
+            row = str(_rows().flow_step(step, t, _when))
+            if key is not None:
+                _remember(_step_cache, key, row)
+        parts.append(row)
+    return "".join(parts)
+
+
+def _step_key(step: Any, lang: str) -> Hashable | None:
+    if not isinstance(step, dict):
+        return None
+    key = (lang, *[(name, type(value), value) for name, value in step.items()])
+    return key if _hashable(key) else None
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def render_resolution(
@@ -57,25 +169,81 @@ def render_resolution(
     place_shared: bool = False,
 ) -> str:
     """The answer page: verdict in words, public items, flow, complaint form."""
-    flow_item = next((i for i in resolution.items if isinstance(i["value"], list)), None)
+    items = resolution.items
+    flow_item = next((i for i in items if isinstance(i["value"], list)), None)
     if flow_item is None:
-        flow_item = next((i for i in resolution.items if i["id"] == "T15.20"), None)
+        flow_item = next((i for i in items if i["id"] == "T15.20"), None)
     lang = resolution.lang
-    context = _base(lang, switch_url) | {
-        "r": resolution,
-        "shown": bool(resolution.items),
-        "flow_item": flow_item,
-        "flow_id": flow_item["id"] if flow_item else None,
-        "when": lambda value: show_time(datetime.fromisoformat(value)),
+    verdict = resolution.verdict.value
+    shown = bool(items)
+    message = resolution.message()
+    values: dict[str, Any] = {
+        "switch_url": switch_url,
+        "message": message,
+        "checks_line": resolution.checks_line() if shown else "",
+        "code": resolution.code,
+        "item_rows": Markup(_item_rows(items, flow_item["id"] if flow_item else None, lang))
+        if shown
+        else Markup(),
+        "flow_label": flow_item["label"] if flow_item else None,
+        "flow_rows": Markup(_flow_rows(flow_item["value"], lang))
+        if shown and flow_item and flow_item["value"]
+        else Markup(),
         "place_key": resolution.key or f"ticket:{resolution.code}",
         "back_url": back_url,
-        "form": form or {},
-        "errors": errors or {},
+    }
+    shape: dict[str, Any] = {
+        "lang": lang,
+        "verdict": verdict,
+        "kind": resolution.kind,
+        "shown": shown,
+        "has_forms": bool(resolution.key or resolution.kind == "ticket"),
         "complaint_done": complaint_done,
         "complaint_limited": complaint_limited,
         "place_shared": place_shared,
     }
-    context["page_title"] = (
-        f"{text(lang, 'verdict.' + resolution.verdict.value)} · {text(lang, 'title')}"
+    if form or errors:
+        return _render(shape, values, form or {}, errors or {})
+    key = (
+        *shape.values(),
+        values["flow_label"] is None,
+        *[not values[name] for name in _SLOTS],
     )
-    return environment().get_template("page.html").render(context)
+    parts = _shapes.get(key)
+    if parts is None:
+        parts = _shapes[key] = _split(_render(shape, _placeholders(values), {}, {}))
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            out.append(part)
+        else:
+            out.append(escape(values[part]))
+    return "".join(out)
+
+
+_shapes: dict[tuple[Any, ...], list[str]] = {}
+
+
+def _render(
+    shape: dict[str, Any], values: dict[str, Any], form: dict[str, str], errors: dict[str, bool]
+) -> str:
+    lang = shape["lang"]
+    context = _base(lang, values["switch_url"]) | shape | values | {"form": form, "errors": errors}
+    context["page_title"] = f"{text(lang, 'verdict.' + shape['verdict'])} · {text(lang, 'title')}"
+    return _page().render(context)
+
+
+def _placeholders(values: dict[str, Any]) -> dict[str, Any]:
+    """Each per-code string replaced by a marker (kept empty or None where the template
+    tests it, so the shape decides those branches)."""
+    marked: dict[str, Any] = {}
+    for index, name in enumerate(_SLOTS):
+        value = values[name]
+        marked[name] = Markup(f"\ue000{index}\ue001") if value else value
+    return marked
+
+
+def _split(page: str) -> list[str]:
+    """Constant text and slot names, alternating."""
+    pieces = _SLOT.split(page)
+    return [piece if n % 2 == 0 else _SLOTS[int(piece)] for n, piece in enumerate(pieces)]

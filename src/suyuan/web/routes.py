@@ -8,10 +8,11 @@ application/json`` gets the same public data as JSON; ``linkType=all`` gets the 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import orjson
 from fastapi import APIRouter, Request
@@ -31,6 +32,9 @@ _IDIS_PREFIX = re.compile(r"\d+(\.\d+)+")
 _PHONE = re.compile(r"\+?[0-9][0-9\- ]{5,18}[0-9]")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 _NO_STORE = {"cache-control": "no-store", "vary": "Accept"}
+HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+LINKSET = "application/linkset+json"
 
 
 @dataclass
@@ -98,7 +102,12 @@ def ensure_feedback_file(url: str) -> None:
 
 def public_side(request: Request) -> PublicSide:
     """The app's PublicSide (made on first use)."""
-    state = request.app.state
+    return side_of(request.app)
+
+
+def side_of(app: Any) -> PublicSide:
+    """The PublicSide of a Starlette app (made on first use)."""
+    state = app.state
     side: PublicSide | None = getattr(state, "public_side", None)
     if side is None:
         side = build_public_side(state.runtime.settings, public_only=state.public_only)
@@ -109,48 +118,69 @@ def public_side(request: Request) -> PublicSide:
 # --- helpers ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A consumer answer, independent of the web framework: the FastAPI routes and the
+    front dispatcher (:mod:`suyuan.web.fast_resolver`) both send exactly this."""
+
+    status: int
+    content_type: str
+    body: bytes
+    no_store: bool = True
+
+    def response(self) -> Response:
+        """As a Starlette response."""
+        return Response(
+            self.body,
+            status_code=self.status,
+            headers=_NO_STORE if self.no_store else None,
+            media_type=self.content_type,
+        )
+
+
 def wants_json(request: Request) -> bool:
     """JSON for ``Accept: application/json`` (unless HTML is also asked for) or ``format=json``."""
-    if request.query_params.get("format") == "json":
+    return _wants_json(request.query_params, request.headers.get("accept", ""))
+
+
+def _wants_json(params: Mapping[str, str], accept: str) -> bool:
+    if params.get("format") == "json":
         return True
-    accept = request.headers.get("accept", "")
     return "json" in accept and "text/html" not in accept
 
 
-def _switch_url(request: Request, lang: str) -> str:
-    params = dict(request.query_params)
-    params["lang"] = "en" if lang == "zh" else "zh"
-    return f"{request.url.path}?{urlencode(params)}"
+def _switch_url(path: str, params: Mapping[str, str], lang: str) -> str:
+    switched = dict(params)
+    switched["lang"] = "en" if lang == "zh" else "zh"
+    return f"{path}?{urlencode(switched)}"
 
 
-def _back_url(request: Request) -> str:
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
+def _back_url(path: str, query: str) -> str:
+    return path + (f"?{query}" if query else "")
 
 
-def _answer(request: Request, side: PublicSide, resolution: Resolution) -> Response:
-    if request.query_params.get("linkType") == "all" and resolution.key:
-        return Response(
-            orjson.dumps(linkset(side.base_url, resolution)),
-            media_type="application/linkset+json",
-            headers=_NO_STORE,
-        )
+def _answer(
+    side: PublicSide,
+    resolution: Resolution,
+    *,
+    path: str,
+    query: str,
+    params: Mapping[str, str],
+    accept: str,
+) -> Reply:
+    if params.get("linkType") == "all" and resolution.key:
+        return Reply(200, LINKSET, orjson.dumps(linkset(side.base_url, resolution)))
     status = 200 if resolution.key or resolution.kind == "ticket" else 404
-    if wants_json(request):
-        return Response(
-            orjson.dumps(resolution.to_json(side.base_url)),
-            status_code=status,
-            media_type="application/json",
-            headers=_NO_STORE,
-        )
+    if _wants_json(params, accept):
+        return Reply(status, JSON, orjson.dumps(resolution.to_json(side.base_url)))
     page = render_resolution(
         resolution,
-        switch_url=_switch_url(request, resolution.lang),
-        back_url=_back_url(request),
-        place_shared=request.query_params.get("shared") == "1",
-        complaint_done=request.query_params.get("complained") == "1",
+        switch_url=_switch_url(path, params, resolution.lang),
+        back_url=_back_url(path, query),
+        place_shared=params.get("shared") == "1",
+        complaint_done=params.get("complained") == "1",
     )
-    return HTMLResponse(page, status_code=status, headers=_NO_STORE)
+    return Reply(status, HTML, page.encode())
 
 
 def linkset(base_url: str, resolution: Resolution) -> dict[str, Any]:
@@ -182,49 +212,110 @@ def linkset(base_url: str, resolution: Resolution) -> dict[str, Any]:
     }
 
 
-def _resolve(request: Request, code: str, channel: str) -> Response:
-    side = public_side(request)
-    lang = language(request.query_params.get("lang"))
-    place = coarse_place(request.query_params.get("place"))
+def consumer_get(
+    path: str, query: str, accept: str, side: Callable[[], PublicSide]
+) -> Reply | None:
+    """The answer to a consumer GET: the home page, manual entry, or a resolver path
+    (/01/…, /00/…, /t/{code}, /{idis prefix}/{suffix}); None when ``path`` is none of them.
+
+    ``path`` is the URL path, ``query`` the raw query string; ``side`` gives the app's
+    PublicSide (only built when a code is resolved). Both the FastAPI routes and the
+    front dispatcher answer through here.
+    """
+    params = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+    if path == "/":
+        return Reply(200, HTML, home_page(language(params.get("lang"))), no_store=False)
+    if path == "/q":
+        code = params.get("code", "")
+        if not code.strip():
+            return Reply(400, HTML, home_page(language(params.get("lang"))), no_store=False)
+        return _resolve(side(), code[:256], "manual", path, query, params, accept)
+    if path.startswith(("/01/", "/00/")):
+        return _resolve(side(), path, "scan", path, query, params, accept)
+    if path.startswith("/t/") and len(path) > 3 and "/" not in path[3:]:
+        return _resolve(side(), path[3:][:128], "ticket", path, query, params, accept)
+    prefix, slash, suffix = path[1:].partition("/")
+    if slash and _IDIS_PREFIX.fullmatch(prefix) is not None:
+        # Industrial-internet identifier: /{enterprise prefix}/{GTIN + serial} (QBT-6.4, 7.2).
+        return _resolve(side(), f"{prefix}/{suffix}", "scan", path, query, params, accept)
+    return None
+
+
+def home_page(lang: str) -> bytes:
+    """The home page, encoded (the same for every visitor of a language)."""
+    page = _HOME.get(lang)
+    if page is None:
+        page = _HOME[lang] = render_home(lang).encode()
+    return page
+
+
+_HOME: dict[str, bytes] = {}
+
+
+def _resolve(
+    side: PublicSide,
+    code: str,
+    channel: str,
+    path: str,
+    query: str,
+    params: Mapping[str, str],
+    accept: str,
+) -> Reply:
+    lang = language(params.get("lang"))
+    place = coarse_place(params.get("place"))
     resolution = side.resolver.resolve(code, lang=lang, channel=channel, place=place)
-    return _answer(request, side, resolution)
+    return _answer(side, resolution, path=path, query=query, params=params, accept=accept)
+
+
+def _get(request: Request) -> Response:
+    reply = consumer_get(
+        request.url.path,
+        request.url.query,
+        request.headers.get("accept", ""),
+        lambda: public_side(request),
+    )
+    if reply is None:
+        return Response(
+            b'{"error":{"code":"not_found","message":"not found"}}',
+            status_code=404,
+            media_type="application/json",
+        )
+    return reply.response()
 
 
 # --- routes -------------------------------------------------------------------------------
+# The front dispatcher answers these GETs before FastAPI routing; the routes stay for the
+# OpenAPI-less fallback (HEAD, a mounted root path) and share consumer_get with it.
 
 
 @router.get("/")
 async def home(request: Request) -> Response:
     """The home page: type the printed code (QBT-12.2)."""
-    lang = language(request.query_params.get("lang"))
-    return HTMLResponse(render_home(lang))
+    return _get(request)
 
 
 @router.get("/q")
-async def manual_entry(request: Request, code: str = "") -> Response:
+async def manual_entry(request: Request) -> Response:
     """Manual entry of any printed form of a code, or a market ticket code."""
-    if not code.strip():
-        lang = language(request.query_params.get("lang"))
-        return HTMLResponse(render_home(lang), status_code=400)
-    return _resolve(request, code[:256], "manual")
+    return _get(request)
 
 
 @router.get("/01/{rest:path}")
 async def gtin_link(request: Request, rest: str) -> Response:
     """GS1 Digital Link for a unit: /01/{gtin}/21/{serial}, with or without lot and query."""
-    return _resolve(request, request.url.path, "scan")
+    return _get(request)
 
 
 @router.get("/00/{rest:path}")
 async def sscc_link(request: Request, rest: str) -> Response:
     """GS1 Digital Link for a case or pallet: /00/{sscc}."""
-    return _resolve(request, request.url.path, "scan")
+    return _get(request)
 
 
 @router.get("/t/{code}")
 async def ticket_link(request: Request, code: str) -> Response:
     """A market trace ticket QR (LZ-3)."""
-    return _resolve(request, code[:128], "ticket")
+    return _get(request)
 
 
 @router.post("/place")
@@ -275,14 +366,9 @@ async def complain(request: Request) -> Response:
 
 @router.get("/{prefix}/{suffix:path}")
 async def idis_link(request: Request, prefix: str, suffix: str) -> Response:
-    """Industrial-internet identifier: /{enterprise prefix}/{GTIN + serial} (QBT-6.4, QBT-7.2)."""
-    if _IDIS_PREFIX.fullmatch(prefix) is None:
-        return Response(
-            b'{"error":{"code":"not_found","message":"not found"}}',
-            status_code=404,
-            media_type="application/json",
-        )
-    return _resolve(request, f"{prefix}/{suffix}", "scan")
+    """Industrial-internet identifier: /{enterprise prefix}/{GTIN + serial} (QBT-6.4, QBT-7.2);
+    any other two-part path is not found."""
+    return _get(request)
 
 
 # --- complaint helpers ----------------------------------------------------------------------
@@ -329,7 +415,7 @@ def _complaint_problem(
     )
     page = render_resolution(
         resolution,
-        switch_url=_switch_url(request, lang),
+        switch_url=_switch_url(request.url.path, request.query_params, lang),
         back_url=_local(form.get("back"), key, {}),
         form=form,
         errors=errors,
