@@ -204,6 +204,12 @@ def test_ledger_proof_checks_with_the_public_key(
     code, out = run(cli_env, "ledger", "check", str(proof_file), "--public-key", str(pem))
     assert code == 1
     assert "INVALID" in out
+    code, out = run(cli_env, "ledger", "check", str(proof_file))
+    assert code == 1
+    assert "--public-key" in out
+    code, out = run(cli_env, "ledger", "key")
+    assert code == 0
+    assert out == public_pem_of(private).decode()
     code, out = run(cli_env, "ledger", "proof", "urn:uuid:nope")
     assert code == 1
     assert "not found" in out

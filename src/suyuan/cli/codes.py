@@ -127,13 +127,16 @@ def issue(
 def export(
     ctx: typer.Context,
     block_id: int = typer.Argument(..., help="Block id."),
-    out: Path = typer.Option(..., "--out", "-o", help="Printer file to write."),
+    out: Path = typer.Option(..., "--out", "-o", help="Printer file to write ('-' = stdout)."),
     fmt: PrinterFormat = typer.Option(PrinterFormat.IDIS, "--format", help="File format."),
 ) -> None:
     """Write a block's printer file again (codes are derived, never stored one by one)."""
     runtime = runtime_of(ctx)
     with runtime.uow(write=False) as uow:
         block = get_block(uow, Actor.system(), block_id)
+    if str(out) == "-":
+        write_block_file(runtime, block, sys.stdout.buffer, fmt)
+        return
     with out.open("wb") as handle:
         written = _write_with_bar(runtime, block, handle, fmt)
     console.print(f"{written} codes written to {out}")

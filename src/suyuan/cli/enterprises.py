@@ -38,7 +38,9 @@ def add(
     licence: str = typer.Option(None, help="Production licence number (SC...)."),
     phone: str = typer.Option(None, help="Contact telephone."),
     website: str = typer.Option(None, help="Website URL."),
-    profile: str = typer.Option("baijiu", help="Industry profile: baijiu, market, generic."),
+    profile: str = typer.Option(
+        "baijiu", help="Industry profile: baijiu, market_produce, generic."
+    ),
     json_out: bool = JSON,
 ) -> None:
     """Register an enterprise."""

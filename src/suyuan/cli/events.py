@@ -268,20 +268,57 @@ def proof(
 @ledger_app.command("check")
 def check_proof(
     proof_file: Path = typer.Argument(..., help="A proof printed by `suyuan ledger proof`."),
-    public_key: Path = typer.Option(None, "--public-key", help="PEM public key to trust."),
+    public_key: Path = typer.Option(
+        None, "--public-key", help="PEM public key to trust (from `suyuan ledger key`)."
+    ),
+    trust_embedded: bool = typer.Option(
+        False,
+        "--trust-embedded-key",
+        help="Use the key inside the proof: proves integrity, not who signed it.",
+    ),
 ) -> None:
-    """Check an inclusion proof with a public key (no database needed)."""
+    """Check an inclusion proof with a public key you trust (no database needed)."""
     from suyuan.ledger import verify_proof_document
 
     document = orjson.loads(proof_file.read_bytes())
-    pem = public_key.read_bytes() if public_key else (document.get("public_key_pem") or "").encode()
+    if public_key is not None:
+        pem = public_key.read_bytes()
+    elif trust_embedded:
+        pem = (document.get("public_key_pem") or "").encode()
+    else:
+        raise InvalidInput(
+            "pass --public-key PEM (the enterprise's published key, `suyuan ledger key`), "
+            "or --trust-embedded-key to check integrity only"
+        )
     if not pem:
-        raise InvalidInput("no public key: pass --public-key")
+        raise InvalidInput("the proof carries no public key: pass --public-key")
     if verify_proof_document(document, pem):
         console.print("proof valid: the event is included in the signed seal")
         return
     console.print("proof INVALID")
     raise typer.Exit(code=1)
+
+
+@ledger_app.command("key")
+def public_keys(ctx: typer.Context, enterprise: str = ENTERPRISE, json_out: bool = JSON) -> None:
+    """Print an enterprise's ledger public keys (PEM), to publish for proof checking."""
+    import sqlalchemy as sa
+
+    from suyuan.storage.tables import signing_keys
+
+    tenant = _tenant(ctx, enterprise)
+    with runtime_of(ctx).uow(write=False) as uow:
+        rows = uow.connection.execute(
+            sa.select(signing_keys.c.key_id, signing_keys.c.public_key).where(
+                signing_keys.c.tenant_id == tenant
+            )
+        ).all()
+    if json_out:
+        print_json([{"key_id": r.key_id, "public_key_pem": r.public_key} for r in rows])
+        return
+    if not rows:
+        raise InvalidInput("no ledger key yet: keys are made when events are first sealed")
+    sys.stdout.write("".join(r.public_key for r in rows))
 
 
 def register(app: typer.Typer) -> None:

@@ -108,7 +108,8 @@ def template(kind: str, profile: Profile) -> list[str]:
     if kind == "enterprises":
         return list(ENTERPRISE_COLUMNS)
     if kind == "products":
-        return [*PRODUCT_COLUMNS, *(f.name for f in profile.product_fields)]
+        extra = [f.name for f in profile.product_fields if f.name not in PRODUCT_COLUMNS]
+        return [*PRODUCT_COLUMNS, *extra]
     record_type = profile.get_record_type(kind)
     subject = (
         []
