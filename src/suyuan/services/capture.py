@@ -9,7 +9,6 @@ rollback and can be read back (``GET /epcis/capture/{id}``).
 from __future__ import annotations
 
 import gc
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from suyuan.storage.tables import captures, products
 from suyuan.storage.uow import UnitOfWork
 
 BATCH = 2000
+BATCH_BYTES = 8 << 20
 MAX_EVENT_IDS = 10_000
 """``CaptureResult.event_ids`` keeps the ids of the first this many captured events (a
 large document's ids would cost ~130 MB a million; the events are in the store)."""
@@ -274,8 +274,8 @@ def _capture_all(
     key_dir: Any,
     progress: Progress | None,
 ) -> LedgerHead:
-    while batch := list(itertools.islice(iterator, BATCH)):
-        head = _capture_batch(conn, tenant_id, own, batch, capture_id, head, refused, result)
+    for prepared, count in _batches(iterator, result):
+        head = _capture_batch(conn, tenant_id, own, prepared, capture_id, head, refused, result)
         if not (result.errors and behaviour is Behaviour.ROLLBACK):
             # Done per batch so that memory stays flat on large documents (the
             # transaction is doomed once rollback behaviour met a bad event).
@@ -283,9 +283,30 @@ def _capture_all(
             if head.last_seq - head.sealed_seq >= seal_every:
                 head = _seal(conn, tenant_id, head, seal_every, key_dir)
         if progress is not None:
-            progress(len(batch))
+            progress(count)
         gc.collect(1)
     return head
+
+
+def _batches(
+    iterator: Iterator[ParsedEvent], result: CaptureResult
+) -> Iterator[tuple[list[_Prepared], int]]:
+    """Checked events in batches of ``BATCH`` events or ``BATCH_BYTES`` of bodies, whichever
+    comes first (so that a document of large events keeps memory flat), each with how many
+    events were read for it."""
+    prepared: list[_Prepared] = []
+    count = size = 0
+    for parsed in iterator:
+        count += 1
+        item = _prepare(parsed, result)
+        if item is not None:
+            prepared.append(item)
+            size += len(item.body)
+        if count >= BATCH or size >= BATCH_BYTES:
+            yield prepared, count
+            prepared, count, size = [], 0, 0
+    if count:
+        yield prepared, count
 
 
 @contextmanager
@@ -355,13 +376,12 @@ def _capture_batch(
     conn: sa.Connection,
     tenant_id: int,
     own: frozenset[str],
-    batch: list[ParsedEvent],
+    prepared: list[_Prepared],
     capture_id: int,
     head: LedgerHead,
     refused: set[str],
     result: CaptureResult,
 ) -> LedgerHead:
-    prepared = [p for p in (_prepare(parsed, result) for parsed in batch) if p is not None]
     # The store keeps 255 characters of a dedup key: look up what it keeps.
     stored = event_store.existing_dedup_keys(conn, tenant_id, [p.dedup_key[:255] for p in prepared])
     fresh: list[_Prepared] = []
