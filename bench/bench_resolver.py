@@ -1,13 +1,15 @@
 """Resolver throughput and latency (issue 7): one server core, the load on the other.
 
-Builds (or reuses) a demo database, starts `suyuan serve` pinned to core 0 with scan
-logging on, and drives it from core 1 with a small asyncio HTTP/1.1 client (keep-alive
-connections, URLs rotating over thousands of real bottle codes plus a few forged and
-unknown ones):
+Builds (or reuses) a demo database, starts `suyuan serve --no-access-log` pinned to core 0
+with scan logging on, and drives it from core 1 (keep-alive connections, URLs rotating over
+thousands of real bottle codes plus a few forged and unknown ones):
 
-1. closed loop, N connections: the maximum resolves/s;
-2. open loop at half that rate: latency percentiles (p50/p99), measured from the
-   scheduled send time so queueing counts.
+1. closed loop, 16 connections: the maximum resolves/s (wrk when installed, else a small
+   asyncio HTTP/1.1 client), and the server's CPU seconds for them (/proc);
+2. open loop at half that rate (asyncio client): latency percentiles (p50/p99), measured
+   from the scheduled send time so queueing counts;
+3. in process, no sockets: the app's CPU time per request (the ASGI app called directly,
+   ``--profile`` prints a cProfile of it).
 
 Usage:
     .venv/bin/python bench/bench_resolver.py --scale medium --dir /tmp/bench7 \
@@ -22,6 +24,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -52,6 +55,8 @@ class Result:
     errors: int
     cpu_rps: float
     load: float
+    client: str = "asyncio"
+    inproc_ms: float = 0.0
 
 
 def _free_port() -> int:
@@ -173,11 +178,11 @@ def serve(url: str, key_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "SUYUAN_KEY_DIR": str(key_dir),
         "SUYUAN_SCAN_ALERT_CHECKS": "1000000",
     }
-    command = ["taskset", "-c", "0", *SUYUAN, "serve", "--port", str(port)]
+    command = ["taskset", "-c", "0", *SUYUAN, "serve", "--port", str(port), "--no-access-log"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    for _ in range(200):
+    for _ in range(1200):  # startup takes ~20 s on a loaded machine
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return process
@@ -198,8 +203,13 @@ def measure(
     try:
         asyncio.run(closed_loop(port, paths, accept, 3, 16))  # warm caches
         cpu_before = _cpu_seconds(process.pid)
-        max_rps, errors = asyncio.run(closed_loop(port, paths, accept, seconds, 16))
-        cpu_rps = max_rps * seconds / max(_cpu_seconds(process.pid) - cpu_before, 1e-9)
+        client = "wrk" if shutil.which("wrk") else "asyncio"
+        if client == "wrk":
+            max_rps, errors, took = wrk_loop(port, paths, accept, seconds, 16)
+        else:
+            max_rps, errors = asyncio.run(closed_loop(port, paths, accept, seconds, 16))
+            took = seconds
+        cpu_rps = max_rps * took / max(_cpu_seconds(process.pid) - cpu_before, 1e-9)
         load = os.getloadavg()[0]
         half = max_rps / 2
         latencies, more = asyncio.run(open_loop(port, paths, accept, half, seconds, 64))
@@ -219,7 +229,123 @@ def measure(
         errors + more,
         cpu_rps,
         load,
+        client,
     )
+
+
+_WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  paths = {}
+  for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+  accept = os.getenv("BENCH_ACCEPT")
+  i = 0
+  errors = 0
+end
+function request()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1], {["Accept"] = accept})
+end
+function response(status, headers, body)
+  if status >= 500 then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local e = 0
+  for _, t in ipairs(threads) do e = e + t:get("errors") end
+  io.write(string.format("SUYUAN %d %f %d\\n", summary.requests, summary.duration / 1e6, e))
+end
+"""
+
+
+def wrk_loop(
+    port: int, paths: list[str], accept: str, seconds: float, conns: int
+) -> tuple[float, int, float]:
+    """Max throughput with wrk (one thread, on this process's core): rate, errors, seconds."""
+    work = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-resolver-{os.getpid()}"
+    work.mkdir(exist_ok=True)
+    (work / "paths.txt").write_text("\n".join(paths) + "\n")
+    (work / "rotate.lua").write_text(_WRK_SCRIPT)
+    env = os.environ | {"BENCH_PATHS": str(work / "paths.txt"), "BENCH_ACCEPT": accept}
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{conns}",
+            f"-d{seconds:.0f}s",
+            "-s",
+            str(work / "rotate.lua"),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("SUYUAN "))
+    _, done, took, errors = line.split()
+    return int(done) / float(took), int(errors), float(took)
+
+
+def in_process(url: str, key_dir: Path, accept: str, count: int, profile: bool) -> float:
+    """CPU milliseconds per request of the full app called directly (no sockets, no server),
+    scan logging on; with ``profile`` print the cProfile (CPU timer) of the run."""
+    import cProfile
+    import pstats
+
+    from suyuan.api.app import create_app
+    from suyuan.config import Settings
+
+    settings = Settings(database_url=url, key_dir=key_dir, scan_alert_checks=1_000_000)
+    app = create_app(settings)
+    paths = sample_paths(url, 2000, seed=11)
+
+    async def call(path: str) -> None:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 8000),
+            "headers": [(b"host", b"bench"), (b"accept", accept.encode())],
+        }
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            return None
+
+        await app(scope, receive, send)
+
+    async def run(n: int) -> None:
+        for i in range(n):
+            await call(paths[i % len(paths)])
+
+    async def measured() -> float:
+        await run(min(count, 500))  # warm caches
+        profiler = cProfile.Profile(time.process_time) if profile else None
+        started = time.process_time()
+        if profiler is not None:
+            profiler.enable()
+        await run(count)
+        if profiler is not None:
+            profiler.disable()
+        took = time.process_time() - started
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        return took * 1000 / count
+
+    try:
+        return asyncio.run(measured())
+    finally:
+        app.state.public_side.close()
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -252,21 +378,23 @@ def report(results: list[Result], scale: str, units: dict[str, int]) -> str:
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} by `bench/bench_resolver.py` on {machine()}.",
         f"Demo world: `{scale}` scale ({published}).",
-        "`suyuan serve` (full server, scan logging on) pinned to core 0 with `taskset -c 0`;",
-        "the load generator (asyncio HTTP/1.1 client, keep-alive, rotating over ~5,000 real",
-        "codes plus 5 % forged and unknown ones) pinned to core 1. Max: 16 connections,",
-        "closed loop. Latency: open loop at half the max rate, 64 connections, measured from",
-        "the scheduled send time.",
+        "`suyuan serve --no-access-log` (full server, scan logging on, uvloop + httptools)",
+        "pinned to core 0 with `taskset -c 0`; the load generator pinned to core 1, keep-alive,",
+        "rotating over ~5,000 real codes plus 5 % forged and unknown ones. Max: closed loop,",
+        "16 connections (wrk, one thread, when installed; else an asyncio client). Latency:",
+        "open loop (asyncio client) at half the max rate, 64 connections, measured from the",
+        "scheduled send time. In-process: the ASGI app called directly, CPU time per request.",
         "",
-        "| database | answer | build (s) | max resolves/s | per server CPU-second | load avg "
-        "| at half rate | p50 (ms) | p99 (ms) | errors |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| database | answer | build (s) | in-process CPU ms/req | max resolves/s (client) "
+        "| per server CPU-second | load avg | at half rate | p50 (ms) | p99 (ms) | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         kind = "JSON" if "json" in r.accept else "HTML page"
         build_text = f"{r.build_seconds:.0f}" if r.build_seconds else "reused"
         lines.append(
-            f"| {r.database} | {kind} | {build_text} | {r.max_rps:,.0f} | {r.cpu_rps:,.0f} "
+            f"| {r.database} | {kind} | {build_text} | {r.inproc_ms:.2f} "
+            f"| {r.max_rps:,.0f} ({r.client}) | {r.cpu_rps:,.0f} "
             f"| {r.load:.1f} | {r.half_rps:,.0f} "
             f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
         )
@@ -314,13 +442,17 @@ def main() -> None:
     parser.add_argument("--postgres", help="PostgreSQL URL of a database for the demo world")
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--inprocess", type=int, default=3000, help="requests in process")
+    parser.add_argument("--profile", action="store_true", help="print the in-process profile")
+    parser.add_argument("--postgres-keys", type=Path, help="key dir of the PostgreSQL world")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     targets = [
         ("SQLite", f"sqlite:///{args.dir / 'sqlite' / 'demo.db'}", args.dir / "sqlite" / "keys")
     ]
     if args.postgres:
-        targets.append(("PostgreSQL", args.postgres, args.dir / "postgres" / "keys"))
+        keys = args.postgres_keys or args.dir / "postgres" / "keys"
+        targets.append(("PostgreSQL", args.postgres, keys))
     results: list[Result] = []
     units: dict[str, int] = {}
     for name, url, keys in targets:
@@ -328,6 +460,7 @@ def main() -> None:
         seconds = build(url, keys, args.scale)
         for accept in ("text/html", "application/json"):
             result = measure(name, url, keys, seconds, accept, args.seconds)
+            result.inproc_ms = in_process(url, keys, accept, args.inprocess, args.profile)
             results.append(result)
             print(result, flush=True)  # noqa: T201
         units[name] = _published(url)

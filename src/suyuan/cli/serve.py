@@ -17,6 +17,11 @@ def serve(
         False, "--public", help="Serve only the public consumer routes (QBT-11.4(g))."
     ),
     workers: int = typer.Option(1, help="Worker processes."),
+    access_log: bool = typer.Option(
+        True,
+        "--access-log/--no-access-log",
+        help="Log every request (one line each); turn off for benchmarks and busy resolvers.",
+    ),
 ) -> None:
     """Run the web server: API at /api/v1, EPCIS at /epcis, resolver pages, docs at /docs."""
     import uvicorn
@@ -29,7 +34,17 @@ def serve(
     # A public server never opens the internal database: it reads the published projection
     # through SUYUAN_PUBLIC_DATABASE_URL (read-only file or the suyuan_public role).
     app = create_app(runtime.settings, public_only=public)
-    uvicorn.run(app, host=host, port=port, workers=workers, log_level="info")
+    # loop/http "auto": uvloop and httptools when installed (uvicorn[standard]).
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=access_log,
+        loop="auto",
+        http="auto",
+    )
 
 
 def register(app: typer.Typer) -> None:

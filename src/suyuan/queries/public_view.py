@@ -1,7 +1,8 @@
 """The public view of a code (QBT-9(a), QBT-10.4.1, QBT-T15.1-20), read from the public projection.
 
-Reads go straight to the DB-API driver with fixed SQL: a resolve is one unit row, one
-packing walk and one flow query; products and batches are cached for a few seconds. The
+Reads go straight to the DB-API driver with fixed SQL: a resolve is one query for the unit
+row (with its scan counter when the counters live in the same database) and one for the
+packing walk and the flow together; products and batches are cached for a few seconds. The
 reader sees only ``public_*`` tables (QBT-11.4(g)): on PostgreSQL through a role granted
 nothing else, on SQLite through a published file opened read-only.
 """
@@ -21,12 +22,25 @@ from suyuan.config import normalise_database_url
 
 MAX_LEVELS = 6
 Span = tuple[datetime | None, datetime | None]
-_PACKING_WALK = (
+# The packing walk and the flow of the unit and of every container above it, in one
+# round trip: walk rows (kind 0) first, then flow rows (kind 1) in time order. The flow
+# rows of containers are filtered to the periods the unit was inside in Python.
+_WALK_AND_FLOW = (
     "WITH RECURSIVE up(child, parent, from_at, to_at, depth) AS ("
     " SELECT child, parent, from_at, to_at, 1 FROM public_packing WHERE child = ?"
     " UNION ALL SELECT p.child, p.parent, p.from_at, p.to_at, up.depth + 1"
     " FROM public_packing p JOIN up ON p.child = up.parent WHERE up.depth < ?)"
-    " SELECT DISTINCT child, parent, from_at, to_at, depth FROM up"
+    " SELECT DISTINCT 0, child, parent, from_at, to_at, depth, NULL, NULL, NULL FROM up"
+    " UNION ALL"
+    " SELECT 1, key, step, at, NULL, id, place, shipper, receiver FROM public_flow"
+    " WHERE key = ? OR key IN (SELECT parent FROM up)"
+    " ORDER BY 1, 4, 6"
+)
+_UNIT = "SELECT key, tenant_id, gtin, kind, lot_key, state, trace_code FROM public_units"
+_UNIT_AND_COUNTS = (
+    "SELECT u.key, u.tenant_id, u.gtin, u.kind, u.lot_key, u.state, u.trace_code,"
+    " c.count, c.first_at, c.first_place, c.places"
+    " FROM public_units u LEFT JOIN scan_counts c ON c.key = u.key WHERE u.key = ?"
 )
 _CACHE_SECONDS = 10.0
 
@@ -91,6 +105,10 @@ class Database:
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.isolation_level = None
             conn.execute("PRAGMA busy_timeout=30000")
+            # Resolves read random pages of a large file: keep more of it in the page cache
+            # and map it, instead of a read() system call per page.
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA mmap_size=1073741824")
             return conn
         import psycopg
 
@@ -209,12 +227,17 @@ class PublicReader:
 
     def unit(self, key: str) -> PublicUnit | None:
         """The published unit or container under a canonical key."""
-        rows = self.db.fetch(
-            "SELECT key, tenant_id, gtin, kind, lot_key, state, trace_code"
-            " FROM public_units WHERE key = ?",
-            (key,),
-        )
+        rows = self.db.fetch(_UNIT + " WHERE key = ?", (key,))
         return PublicUnit(*rows[0]) if rows else None
+
+    def unit_and_counts(self, key: str) -> tuple[PublicUnit | None, tuple[Any, ...] | None]:
+        """The unit and its stored scan counter row (count, first_at, first_place, places),
+        in one query; only for a full server, whose counters are in the same database."""
+        rows = self.db.fetch(_UNIT_AND_COUNTS, (key,))
+        if not rows:
+            return None, None
+        row = rows[0]
+        return PublicUnit(*row[:7]), (row[7:] if row[7] is not None else None)
 
     def ticket(self, code: str) -> dict[str, Any] | None:
         """A market trace ticket (LZ-3)."""
@@ -228,41 +251,41 @@ class PublicReader:
 
     def flow(self, key: str) -> list[FlowStep]:
         """Movements of the unit and of each container while it was inside (QBT-T15.20)."""
-        windows = self._windows(key)
-        keys = list(windows)
-        marks = ",".join("?" * len(keys))
-        rows = self.db.fetch(
-            "SELECT key, at, step, place, shipper, receiver FROM public_flow"
-            f" WHERE key IN ({marks}) ORDER BY at, id",
-            keys,
-        )
+        rows = self.db.fetch(_WALK_AND_FLOW, (key, MAX_LEVELS, key))
+        walk = [row[1:6] for row in rows if row[0] == 0]
+        windows = _windows(key, walk)
         steps = []
-        for carrier, at, step, place, shipper, receiver in rows:
+        for _, carrier, step, at, _, _, place, shipper, receiver in rows[len(walk) :]:
+            spans = windows.get(carrier)
+            if not spans:
+                continue
             moment = to_utc(at)
             assert moment is not None
-            if any(_within(moment, span) for span in windows[carrier]):
+            if any(_within(moment, span) for span in spans):
                 steps.append(FlowStep(moment, step, place, shipper, receiver))
         return steps
 
-    def _windows(self, key: str) -> dict[str, list[Span]]:
-        """For the unit and every container it was in: the periods it was inside (one query)."""
-        rows = self.db.fetch(_PACKING_WALK, (key, MAX_LEVELS))
-        spans: dict[str, list[Span]] = {key: [(None, None)]}
-        frontier: dict[str, list[Span]] = {key: [(None, None)]}
-        by_depth: dict[int, list[tuple[Any, ...]]] = {}
-        for row in rows:
-            by_depth.setdefault(int(row[4]), []).append(row)
-        for depth in sorted(by_depth):
-            nxt: dict[str, list[Span]] = {}
-            for child, parent, start, end, _ in by_depth[depth]:
-                for outer in frontier.get(child, ()):
-                    span = _intersect(outer, (to_utc(start), to_utc(end)))
-                    if span is not None:
-                        nxt.setdefault(parent, []).append(span)
-            for parent, found in nxt.items():
-                spans.setdefault(parent, []).extend(found)
-            frontier = nxt
-        return spans
+
+def _windows(key: str, rows: list[tuple[Any, ...]]) -> dict[str, list[Span]]:
+    """For the unit and every container it was in: the periods it was inside, from the
+    packing walk rows (child, parent, from, to, depth)."""
+    spans: dict[str, list[Span]] = {key: [(None, None)]}
+    frontier: dict[str, list[Span]] = {key: [(None, None)]}
+    by_depth: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_depth.setdefault(int(row[4]), []).append(row)
+    for depth in sorted(by_depth):
+        nxt: dict[str, list[Span]] = {}
+        for child, parent, start, end, _ in by_depth[depth]:
+            for outer in frontier.get(child, ()):
+                span = _intersect(outer, (to_utc(start), to_utc(end)))
+                if span is not None:
+                    nxt.setdefault(parent, []).append(span)
+        for parent, found in nxt.items():
+            spans.setdefault(parent, []).extend(found)
+        frontier = nxt
+    return spans
+
 
 def _intersect(
     a: tuple[datetime | None, datetime | None], b: tuple[datetime | None, datetime | None]

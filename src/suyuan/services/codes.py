@@ -658,6 +658,10 @@ def void_codes(
         tenant_id=tenant_id,
         detail={"count": len(checks), "reason": reason},
     )
+    # The resolver answers "voided" at once, not "unknown" until the next `suyuan publish`.
+    from suyuan.services.publishing import publish_keys
+
+    publish_keys(conn, [c.key for c in checks if c.key])
     uow.commit()
     return records
 

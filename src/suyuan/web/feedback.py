@@ -14,12 +14,16 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Engine
+
 from suyuan.domain.verdicts import UNKNOWN_PLACE, ScanHistory, Thresholds
 from suyuan.queries.public_view import Database, to_utc
+from suyuan.services import alerts as alert_service
 
 FLUSH_SECONDS = 0.25
 FLUSH_ROWS = 500
@@ -51,8 +55,17 @@ class Check:
 class Feedback:
     """Scan logging, scan history and complaints for one process."""
 
-    def __init__(self, db: Database, *, salt: str, thresholds: Thresholds) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        salt: str,
+        thresholds: Thresholds,
+        alert_engine: Engine | None = None,
+    ) -> None:
         self.db = db
+        # The internal database (full server): alerts go through the alert service there.
+        self.alert_engine = alert_engine
         self.salt = salt
         self.thresholds = thresholds
         self._lock = threading.Lock()
@@ -68,9 +81,14 @@ class Feedback:
         rows = self.db.fetch(
             "SELECT count, first_at, first_place, places FROM scan_counts WHERE key = ?", (key,)
         )
+        return self.merge_history(key, rows[0] if rows else None)
+
+    def merge_history(self, key: str, stored: Sequence[Any] | None) -> ScanHistory:
+        """The history from a stored counter row (count, first_at, first_place, places), read
+        by the caller, plus this process's pending checks."""
         count, first_at, first_place, places = (
-            (int(rows[0][0]), to_utc(rows[0][1]), rows[0][2], _places(rows[0][3]))
-            if rows
+            (int(stored[0]), to_utc(stored[1]), stored[2], _places(stored[3]))
+            if stored is not None
             else (0, None, None, set())
         )
         with self._lock:
@@ -199,9 +217,19 @@ class Feedback:
                 updates,
             )
         for key, count, seen in alerts:
-            self.raise_alert(
-                None, "repeated_checks", "warning", key, {"checks": count, "places": seen}
-            )
+            evidence = {"checks": count, "places": seen}
+            if self.alert_engine is not None:
+                with self.alert_engine.begin() as conn:
+                    alert_service.raise_alert(
+                        conn,
+                        tenant_id=None,
+                        rule="repeated_checks",
+                        severity="warning",
+                        object=key,
+                        evidence=evidence,
+                    )
+            else:
+                self.raise_alert(None, "repeated_checks", "warning", key, evidence)
 
     # --- complaints ----------------------------------------------------------------------
 
@@ -259,7 +287,13 @@ class Feedback:
     def raise_alert(
         self, tenant_id: int | None, rule: str, severity: str, obj: str | None, detail: Any
     ) -> None:
-        """One alert row for the console (the alert engine may route it further)."""
+        """One alert row, written straight into this store's ``alerts`` table.
+
+        Used where the alert service cannot run: by the public-only server, whose feedback
+        store is a separate database (its alerts are read from there), and for complaint
+        alerts, which are one per complaint — ``services.alerts.raise_alert`` would fold
+        repeated complaints about one code into the first open alert.
+        """
         db = self.db
         db.run(
             "INSERT INTO alerts (tenant_id, at, rule, severity, object, detail, status)"

@@ -36,6 +36,10 @@ from suyuan.web.i18n import qc_words, text
 CST = timezone(timedelta(hours=8))
 _LEVELS = (CodeLevel.UNIT, CodeLevel.CAP, CodeLevel.CASE, CodeLevel.PALLET, CodeLevel.INNER)
 _SHOWN_STATES = frozenset({Verdict.GENUINE, Verdict.SUSPICIOUS, Verdict.RECALLED})
+_COUNTED_STATES = frozenset({PublicState.ACTIVE, PublicState.SOLD, PublicState.RECALLED})
+# How a public item gets its value: from the product and batch (the same for every unit of
+# both), the unit's trace code, or the unit's flow.
+_SHARED, _TRACE_CODE, _FLOW = 0, 1, 2
 
 
 @dataclass
@@ -137,6 +141,9 @@ class Resolver:
         self.thresholds = thresholds
         self._rings: dict[int, KeyRing | None] = {}
         self._log = True
+        # A full server keeps the scan counters next to the projection: read them together.
+        self._joined = feedback.db is reader.db
+        self._items: dict[tuple[str | None, str | None, str], _ItemPlan] = {}
 
     def _ring(self, tenant_id: int) -> KeyRing | None:
         if tenant_id not in self._rings:
@@ -183,13 +190,17 @@ class Resolver:
                 history=ScanHistory(),
             )
             return self._done(Resolution(code, key.path, judgement, lang), channel, place)
-        unit = self.reader.unit(key.path)
+        if self._joined:  # one query for the unit and its counter
+            unit, stored = self.reader.unit_and_counts(key.path)
+        else:
+            unit, stored = self.reader.unit(key.path), None
         state = PublicState(unit.state) if unit is not None else None
-        history = (
-            self.feedback.history(key.path)
-            if state in (PublicState.ACTIVE, PublicState.SOLD, PublicState.RECALLED)
-            else ScanHistory()
-        )
+        if state not in _COUNTED_STATES:
+            history = ScanHistory()
+        elif self._joined:
+            history = self.feedback.merge_history(key.path, stored)
+        else:
+            history = self.feedback.history(key.path)
         judgement = judge_code(
             well_formed=True,
             genuine_tag=genuine,
@@ -217,35 +228,55 @@ class Resolver:
         return resolution
 
     def _fill(self, resolution: Resolution, unit: PublicUnit) -> None:
+        lang = resolution.lang
+        plan = self._plan(unit, lang)
+        if plan.profile is None:
+            return
+        resolution.profile = plan.profile
+        resolution.tenant_id = unit.tenant_id
+        resolution.phone = plan.phone
+        items = resolution.items
+        for how, item in plan.items:
+            if how == _SHARED:
+                items.append(item)
+            elif how == _TRACE_CODE:
+                items.append({"id": item["id"], "label": item["label"], "value": unit.trace_code})
+            else:
+                flow = [_flow_json(step) for step in self.reader.flow(unit.key)]
+                items.append({"id": item["id"], "label": item["label"], "value": flow})
+
+    def _plan(self, unit: PublicUnit, lang: str) -> _ItemPlan:
+        """The public items of a unit's product and batch in ``lang``: built once per
+        product, batch and language, and again whenever the reader reloads either row."""
         product = self.reader.product(unit.gtin) if unit.gtin else None
         lot = self.reader.lot(unit.lot_key) if unit.lot_key else None
+        key = (unit.gtin, unit.lot_key, lang)
+        plan = self._items.get(key)
+        if plan is not None and plan.product is product and plan.lot is lot:
+            return plan
+        plan = _ItemPlan(product, lot, None, None, [])
         profile = find_profile(product["profile"]) if product else find_profile("baijiu")
-        if profile is None:
-            return
-        values: dict[str, Any] = {}
-        values.update(product["items"] if product else {})
-        values.update(lot["items"] if lot else {})
-        resolution.profile = profile
-        resolution.tenant_id = unit.tenant_id
-        resolution.phone = values.get("T15.9")
-        flow = self.reader.flow(unit.key)
-        lang = resolution.lang
-        for item in profile.public_items:
-            if item.source.kind is SourceKind.UNIT:
-                value: Any = unit.trace_code
-            elif item.source.key == "flow":
-                value = [_flow_json(step) for step in flow]
-            elif item.source.key == "qc_verdict":
-                value = qc_words(values.get(item.id), lang)
-            else:
-                value = values.get(item.id)
-            resolution.items.append(
-                {
-                    "id": item.id,
-                    "label": item.label_zh if lang == "zh" else _capital(item.label_en),
-                    "value": value,
-                }
-            )
+        if profile is not None:
+            values: dict[str, Any] = {}
+            values.update(product["items"] if product else {})
+            values.update(lot["items"] if lot else {})
+            plan.profile = profile
+            plan.phone = values.get("T15.9")
+            for item in profile.public_items:
+                label = item.label_zh if lang == "zh" else _capital(item.label_en)
+                if item.source.kind is SourceKind.UNIT:
+                    plan.items.append((_TRACE_CODE, {"id": item.id, "label": label}))
+                elif item.source.key == "flow":
+                    plan.items.append((_FLOW, {"id": item.id, "label": label}))
+                else:
+                    value = values.get(item.id)
+                    if item.source.key == "qc_verdict":
+                        value = qc_words(value, lang)
+                    plan.items.append((_SHARED, {"id": item.id, "label": label, "value": value}))
+        if len(self._items) >= 10_000:
+            self._items.clear()
+        self._items[key] = plan
+        return plan
 
     def _ticket(
         self, code: str, ticket: dict[str, Any], *, lang: str, channel: str, place: str
@@ -280,6 +311,18 @@ class Resolver:
             count=history.count + 1,
         )
         return resolution
+
+
+@dataclass(slots=True)
+class _ItemPlan:
+    """The public items of one product, batch and language; shared item dicts are reused
+    by every answer (answers only read them)."""
+
+    product: dict[str, Any] | None
+    lot: dict[str, Any] | None
+    profile: Profile | None
+    phone: str | None
+    items: list[tuple[int, dict[str, Any]]]
 
 
 def _flow_json(step: FlowStep) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Engine
 
 from suyuan.config import Settings
 from suyuan.domain.verdicts import Thresholds, coarse_place
@@ -53,9 +54,12 @@ class PublicSide:
         self.feedback.db.close()
 
 
-def build_public_side(settings: Settings, *, public_only: bool) -> PublicSide:
+def build_public_side(
+    settings: Settings, *, public_only: bool, engine: Engine | None = None
+) -> PublicSide:
     """Open the public projection: the internal database for a full server, or the
-    published store with its own credentials for ``serve --public`` (QBT-11.4(g))."""
+    published store with its own credentials for ``serve --public`` (QBT-11.4(g)).
+    ``engine`` is the internal database's engine (full server: alerts are raised there)."""
     from suyuan.web import feedback as feedback_module
 
     read_url = settings.database_url
@@ -74,6 +78,7 @@ def build_public_side(settings: Settings, *, public_only: bool) -> PublicSide:
         Database(write_url) if write_url != read_url or read_only else reader.db,
         salt=settings.public_salt,
         thresholds=thresholds,
+        alert_engine=None if public_only else engine,
     )
     resolver = Resolver(reader, feedback, key_dir=settings.key_dir, thresholds=thresholds)
     return PublicSide(resolver, feedback, reader, settings.resolver_url.rstrip("/"))
@@ -110,7 +115,12 @@ def side_of(app: Any) -> PublicSide:
     state = app.state
     side: PublicSide | None = getattr(state, "public_side", None)
     if side is None:
-        side = build_public_side(state.runtime.settings, public_only=state.public_only)
+        runtime = state.runtime
+        side = build_public_side(
+            runtime.settings,
+            public_only=state.public_only,
+            engine=None if state.public_only else runtime.engine,
+        )
         state.public_side = side
     return side
 
