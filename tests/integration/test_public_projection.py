@@ -53,6 +53,16 @@ def world(
         yield copy
 
 
+@pytest.fixture(scope="module", params=[pytest.param("postgres", marks=pytest.mark.postgres)])
+def postgres_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """The tiny world on PostgreSQL only (database roles exist there alone)."""
+    directory = tmp_path_factory.mktemp("pgworld")
+    with world_copy(request.param, directory) as copy:
+        yield copy
+
+
 def _published_rows(url: str) -> list[dict[str, Any]]:
     engine = make_engine(url)
     try:
@@ -135,11 +145,9 @@ def test_no_internal_value_is_published(world: World) -> None:
         assert value not in text, value
 
 
-@pytest.mark.postgres
-def test_the_public_role_reads_public_tables_and_nothing_else(world: World) -> None:
-    url = world.settings.database_url
-    if not url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
+def test_the_public_role_reads_public_tables_and_nothing_else(postgres_world: World) -> None:
+    """QBT-11.4(g): the public role reads the published tables and nothing internal."""
+    url = postgres_world.settings.database_url
     role = f"suyuan_public_{uuid.uuid4().hex[:8]}"
     engine = make_engine(url)
     grant_public_role(engine, role, "public-secret")

@@ -72,15 +72,21 @@ def test_every_conformance_document_reads_or_is_refused_as_not_events(
         assert errors == [], [e.message for e in errors]
 
 
-@pytest.mark.parametrize("name", [n for n in _documents() if n not in NOT_EVENT_DOCUMENTS])
-@pytest.mark.parametrize("fmt", ["jsonld", "xml"])
+# JSON → XML is lossy by design (JSON types, one-item arrays), so JSON sources are
+# written back as JSON-LD only; XML sources both ways.
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        (n, fmt)
+        for n in _documents()
+        if n not in NOT_EVENT_DOCUMENTS
+        for fmt in (("jsonld", "xml") if n.endswith(".xml") else ("jsonld",))
+    ],
+)
 def test_round_trip_through_the_same_format_keeps_events_equal(
     conformance: Path, name: str, fmt: str
 ) -> None:
     """QBT-11.3: read → write (JSON-LD for JSON, both for XML) → read gives equal events."""
-    source_is_xml = name.endswith(".xml")
-    if fmt == "xml" and not source_is_xml:
-        pytest.skip("JSON → XML is lossy by design (JSON types, one-item arrays)")
     header, events = _read(conformance / name)
     again_header, again = read_document(write_events(events, fmt, header=header))  # type: ignore[arg-type]
     again_events = list(again)
