@@ -213,11 +213,6 @@ def test_forward_groups_units_by_holder_and_counts_each_case_once(world: World) 
 SORGHUM_LOT = "06901234000115:S1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain/units.py applies events in capture order: a shipment captured after "
-    "its receipt leaves the units in_transit (reported to the capture owner)",
-)
 def test_forward_status_follows_event_time_not_capture_order(world: World) -> None:
     """QBT-5.2.7: the pallet's receipt (captured first) is later than its shipment."""
     runtime, chain = world

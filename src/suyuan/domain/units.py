@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -115,6 +116,8 @@ class UnitState:
     holder: int | None = None
     location: str | None = None
     last_event: int | None = None
+    state_time: datetime | None = None
+    """eventTime of the event the current state comes from (late events don't undo it)."""
     row_id: int | None = None
     is_new: bool = False
     dirty: bool = False
@@ -290,6 +293,9 @@ def _state(projection: Projection, key: str, status: UnitStatus) -> UnitState:
 def _touch(
     state: UnitState, index: EventIndex, status: UnitStatus | None, pk: int, tenant_id: int
 ) -> None:
+    if state.state_time is not None and index.event_time < state.state_time:
+        return  # captured late: history only, the current state is newer
+    state.state_time = index.event_time
     if status is not None:
         state.status = status
     if index.disposition is not None:

@@ -199,7 +199,7 @@ def _lot_statuses(conn: sa.Connection, keys: list[str]) -> dict[str, str]:
         query = sa.select(lots.c.key, lots.c.status).where(
             lots.c.key.in_(part), lots.c.status.in_(("hold", "recalled"))
         )
-        found |= dict(conn.execute(query).tuples().all())
+        found |= {row[0]: row[1] for row in conn.execute(query)}
     return found
 
 

@@ -280,6 +280,7 @@ def _load_units(
             holder=row.holder_id,
             location=row.location,
             last_event=row.last_event_id,
+            state_time=row.state_time,
             row_id=row.id,
         )
         if row.parent_id is not None:
@@ -385,7 +386,15 @@ def save_projection(
         projection.edges.clear()
 
 
-_STATE_COLUMNS = ("status", "disposition", "lot_id", "holder_id", "location", "last_event_id")
+_STATE_COLUMNS = (
+    "status",
+    "disposition",
+    "lot_id",
+    "holder_id",
+    "location",
+    "last_event_id",
+    "state_time",
+)
 _UNIT_COLUMNS = (
     "id",
     "tenant_id",
@@ -411,6 +420,7 @@ def _unit_state(
         state.holder,
         state.location,
         event_pks.get(last, last) if last is not None else None,
+        state.state_time,
     )
 
 

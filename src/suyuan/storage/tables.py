@@ -204,6 +204,7 @@ units = sa.Table(
     sa.Column("holder_id", BigId),
     sa.Column("location", sa.String(255)),
     sa.Column("last_event_id", BigId),
+    sa.Column("state_time", UtcDateTime()),
     sa.Column("reason", sa.Text()),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 02:48:50.916968
+Create Date: 2026-11-22 03:47:49.877008
 """
 
 from __future__ import annotations
@@ -750,6 +750,7 @@ def upgrade() -> None:
         sa.Column(
             "last_event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
+        sa.Column("state_time", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("updated_at", suyuan.storage.tables.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
