@@ -97,7 +97,8 @@ def _sensor_findings(
         wanted = [g for g in gtins if g]
         if wanted:
             query = sa.select(products.c.gtin, products.c.category)
-            categories = dict(conn.execute(query.where(products.c.gtin.in_(wanted))).tuples().all())
+            rows = conn.execute(query.where(products.c.gtin.in_(wanted)))
+            categories = {row[0]: row[1] for row in rows}
     findings = []
     for event in sensing:
         subject = _subject(event)
