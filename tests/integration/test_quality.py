@@ -336,6 +336,32 @@ def test_partner_capture_of_held_units_is_accepted_and_alerted(runtime: Runtime)
     assert all(a.detail["affected"][0]["lot"] == lot_key(BOTTLE, "P") for a in found)
 
 
+def test_a_producer_may_refuse_partners_moving_its_held_goods(runtime: Runtime) -> None:
+    """GEN-10 (by configuration): with the lot owner's ``refuse_partner_holds`` on, the
+    distributor's shipment of held bottles is refused with the on-hold reason."""
+    from suyuan.services.alerts import set_rules
+
+    parties, codes, _case, _pallet = _held_goods(runtime)
+    with runtime.uow() as uow:
+        set_rules(
+            uow,
+            qc_user(parties, Role.QC),
+            parties.distillery.id,
+            {"refuse_partner_holds": "on"},
+        )
+    shipment = ops.observe(
+        at(30),
+        epcs=codes[6:],
+        step="shipping",
+        disposition="in_transit",
+        source=party(parties.distributor.slug),
+        destination=party(parties.store.slug),
+    )
+    with pytest.raises(CaptureRejected) as refused:
+        parties.ctx(parties.distributor).capture([shipment], name="partner ships held goods")
+    assert refused.value.errors[0]["rule"] == "on_hold"
+
+
 def test_release_needs_the_qc_role_and_a_reason_and_is_audited(runtime: Runtime) -> None:
     """QBT-5.2.2, QBT-T10.3: an operator may not release; a blank reason is refused;
     a QC user releases the whole hold (origin and descendants), the audit log records

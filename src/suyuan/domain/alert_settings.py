@@ -43,6 +43,8 @@ class RuleSettings:
     region_check: bool = True
     recipients: tuple[int, ...] = ()
     disabled: frozenset[str] = frozenset()
+    refuse_partner_holds: bool = False
+    """A held lot's owner refuses partners' shipments and sales of its units (else alerts)."""
 
     def is_enabled(self, rule: AlertRule) -> bool:
         """False when the tenant switched ``rule`` off."""
@@ -71,6 +73,7 @@ class RuleSettings:
             "region_check": self.region_check,
             "recipients": list(self.recipients),
             "disabled": sorted(self.disabled),
+            "refuse_partner_holds": self.refuse_partner_holds,
         }
 
 
@@ -157,6 +160,9 @@ def settings_from(stored: Mapping[str, Any]) -> RuleSettings:
         region_check=_boolean(stored.get("region_check", True), "region_check"),
         recipients=tuple(_ids(stored.get("recipients") or [], "recipients")),
         disabled=frozenset(_rules(stored.get("disabled") or [], "disabled")),
+        refuse_partner_holds=_boolean(
+            stored.get("refuse_partner_holds", False), "refuse_partner_holds"
+        ),
     )
 
 
@@ -182,7 +188,7 @@ def _apply_one(result: dict[str, Any], name: str, value: str) -> None:
         result[name] = _range(value, name).to_list()
     elif name in _INTEGERS:
         result[name] = _integer(value, name)
-    elif name == "region_check":
+    elif name in ("region_check", "refuse_partner_holds"):
         result[name] = _boolean(value, name)
     elif name == "recipients":
         result[name] = _ids(value, name)

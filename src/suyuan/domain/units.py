@@ -152,7 +152,8 @@ class Projection:
     lots: dict[str, LotState] = field(default_factory=dict)
     children: dict[str, set[str]] = field(default_factory=dict)
     edges: list[tuple[str, str, int]] = field(default_factory=list)
-    reject_partner_holds: bool = False
+    refuse_holds_of: frozenset[int] = frozenset()
+    """Tenants whose held lots partners may not ship or sell either (their setting)."""
 
     def is_own(self, key: str) -> bool:
         """True when ``key`` is a unit of a product the capturing enterprise filed."""
@@ -234,7 +235,7 @@ def _check_holds(projection: Projection, index: EventIndex, named: list[str]) ->
             lot = projection.lots.get(state.lot) if state is not None and state.lot else None
             if lot is None or lot.status != "hold":
                 continue
-            if projection.is_own(unit_key) or projection.reject_partner_holds:
+            if projection.is_own(unit_key) or lot.tenant_id in projection.refuse_holds_of:
                 action = (index.biz_step or "moved").replace("_", " ")
                 raise ProjectionRuleBroken(
                     f"{unit_key} belongs to lot {lot.key}, which is on QC hold: it may "

@@ -29,6 +29,7 @@ from suyuan.domain.units import Projection, ProjectionRuleBroken, gtin_of, key_k
 from suyuan.errors import InvalidInput, NotFound, SuyuanError
 from suyuan.ledger.chains import chain_link, genesis, row_digest
 from suyuan.services.alert_checks import evaluate_captured_events
+from suyuan.services.alerts import load_settings
 from suyuan.services.clock import now
 from suyuan.services.ledger import maybe_seal
 from suyuan.services.publishing import publish_captured
@@ -442,9 +443,14 @@ def _load(
                 gtin = gtin_of(key)
                 if gtin:
                     lot_keys.append(f"/01/{gtin}/10/{lot}")
-    return event_store.load_projection(
+    projection = event_store.load_projection(
         conn, tenant_id=tenant_id, own_gtins=own, unit_keys=unit_keys, lot_keys=lot_keys
     )
+    owners = {lot.tenant_id for lot in projection.lots.values() if lot.status == "hold"}
+    projection.refuse_holds_of = frozenset(
+        owner for owner in owners - {tenant_id} if load_settings(conn, owner).refuse_partner_holds
+    )
+    return projection
 
 
 def _ilmd_lot_number(event: dict[str, Any]) -> str | None:
