@@ -133,7 +133,7 @@ def _print_capture_summary(results: list[dict[str, Any]]) -> None:
     )
     for r in results:
         for error in r["errors"][:20]:
-            err_console.print(f"{r['file']}: {error['message']}", markup=False)
+            err_console.print(f"{r['file']}: {error['message']}", markup=False, soft_wrap=True)
         if len(r["errors"]) > 20:
             err_console.print(f"{r['file']}: … {len(r['errors']) - 20} more errors")
 

@@ -65,6 +65,7 @@ def import_command(
                 err_console.print(
                     f"{file}: row {error['row']}, column {error['column']}: {error['message']}",
                     markup=False,
+                    soft_wrap=True,
                 )
             err_console.print("nothing was imported")
         raise typer.Exit(code=1) from exc

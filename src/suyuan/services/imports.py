@@ -186,6 +186,27 @@ def _row_errors(
     ]
 
 
+def _write_rows(
+    make_uow: Callable[[], UnitOfWork],
+    rows: list[dict[str, str]],
+    source: str,
+    result: ImportResult,
+    write: Callable[[UnitOfWork, dict[str, str]], str],
+    column_of: Callable[[SuyuanError], str | None] = lambda _exc: None,
+) -> ImportResult:
+    """Write every row in one transaction; any failing row rolls all of them back."""
+    errors: list[dict[str, Any]] = []
+    with make_uow() as uow, uow.all_or_nothing():
+        for number, row in enumerate(rows, start=2):
+            try:
+                result.created.append(write(uow, row))
+            except SuyuanError as exc:
+                errors += _row_errors(number, exc, column_of(exc))
+        if errors:
+            raise ImportRejected(source, errors)
+    return result
+
+
 def _import_enterprises(
     make_uow: Callable[[], UnitOfWork], actor: Actor, rows: list[dict[str, str]], source: str
 ) -> ImportResult:
@@ -193,19 +214,12 @@ def _import_enterprises(
     _check_columns(rows, ENTERPRISE_COLUMNS, ("slug", "name"), errors)
     if errors:
         raise ImportRejected(source, errors)
-    result = ImportResult("enterprises", len(rows))
-    with make_uow() as uow, uow.all_or_nothing():
-        for number, row in enumerate(rows, start=2):
-            values = {k: v for k, v in row.items() if v}
-            try:
-                created = add_enterprise(uow, actor, NewEnterprise(**values))
-            except SuyuanError as exc:
-                errors += _row_errors(number, exc)
-                continue
-            result.created.append(created.slug)
-        if errors:
-            raise ImportRejected(source, errors)
-    return result
+
+    def write(uow: UnitOfWork, row: dict[str, str]) -> str:
+        values = {k: v for k, v in row.items() if v}
+        return add_enterprise(uow, actor, NewEnterprise(**values)).slug
+
+    return _write_rows(make_uow, rows, source, ImportResult("enterprises", len(rows)), write)
 
 
 def _import_products(
@@ -221,28 +235,27 @@ def _import_products(
     _check_columns(rows, [*PRODUCT_COLUMNS, *attribute_names], ("gtin", "name"), errors)
     if errors:
         raise ImportRejected(source, errors)
-    result = ImportResult("products", len(rows))
-    with make_uow() as uow, uow.all_or_nothing():
-        for number, row in enumerate(rows, start=2):
-            attributes = {k: row[k] for k in attribute_names if row.get(k)}
-            try:
-                product = add_product(
-                    uow,
-                    actor,
-                    tenant_id=tenant_id,
-                    gtin=row["gtin"],
-                    name=row["name"],
-                    category=row.get("category") or "default",
-                    packaging=row.get("packaging", ""),
-                    attributes=attributes,
-                )
-            except SuyuanError as exc:
-                errors += _row_errors(number, exc, "gtin" if "GTIN" in str(exc) else None)
-                continue
-            result.created.append(product.gtin)
-        if errors:
-            raise ImportRejected(source, errors)
-    return result
+
+    def write(uow: UnitOfWork, row: dict[str, str]) -> str:
+        return add_product(
+            uow,
+            actor,
+            tenant_id=tenant_id,
+            gtin=row["gtin"],
+            name=row["name"],
+            category=row.get("category") or "default",
+            packaging=row.get("packaging", ""),
+            attributes={k: row[k] for k in attribute_names if row.get(k)},
+        ).gtin
+
+    return _write_rows(
+        make_uow,
+        rows,
+        source,
+        ImportResult("products", len(rows)),
+        write,
+        lambda exc: "gtin" if "GTIN" in str(exc) else None,
+    )
 
 
 def _import_records(
