@@ -66,11 +66,12 @@ def _withdrawn() -> sa.Select[Any]:
     keep what the wrong event wrote, so every trace leaves it out here.
     """
     declared = sa.select(event_corrections.c.event_pk)
-    declarations = sa.select(events.c.id).where(events.c.has_error_declaration.is_(True))
+    # Written as the partial index ix_events_declarations is, so both databases use it.
+    declarations = sa.select(events.c.id).where(events.c.has_error_declaration == sa.true())
     return sa.union_all(declared, declarations)  # type: ignore[return-value]
 
 
-def _edges() -> sa.Subquery:
+def counted_edges() -> sa.Subquery:
     """Lot edges of events that still count."""
     return (
         sa.select(lot_edges.c.input_lot_id, lot_edges.c.output_lot_id)
@@ -276,7 +277,7 @@ def _genealogy(conn: sa.Connection, lot_ids: Iterable[int]) -> list[Any]:
         .where(lots.c.id.in_(start))
         .cte("genealogy", recursive=True)
     )
-    edges = _edges()
+    edges = counted_edges()
     up = up.union_all(
         sa.select(edges.c.input_lot_id, (up.c.depth + 1))
         .join(up, edges.c.output_lot_id == up.c.lot_id)
@@ -295,7 +296,7 @@ def _genealogy(conn: sa.Connection, lot_ids: Iterable[int]) -> list[Any]:
 def _inputs_of(conn: sa.Connection, lot_ids: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = defaultdict(list)
     if lot_ids:
-        edges = _edges()
+        edges = counted_edges()
         rows = conn.execute(
             sa.select(edges.c.output_lot_id, edges.c.input_lot_id)
             .where(edges.c.output_lot_id.in_(lot_ids))
@@ -430,7 +431,7 @@ def _descendant_lots(conn: sa.Connection, lot_id: int) -> list[Any]:
         .where(lots.c.id == lot_id)
         .cte("descent", recursive=True)
     )
-    edges = _edges()
+    edges = counted_edges()
     down = down.union_all(
         sa.select(edges.c.output_lot_id, (down.c.depth + 1))
         .join(down, edges.c.input_lot_id == down.c.lot_id)

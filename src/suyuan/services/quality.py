@@ -21,14 +21,12 @@ from suyuan.domain.access import Actor, Role, require_role
 from suyuan.domain.profiles import find_profile, judge, validate_record
 from suyuan.domain.profiles.model import Profile
 from suyuan.errors import Conflict, InvalidInput, NotFound
-from suyuan.queries.trace import find_lot, stage_name
+from suyuan.queries.trace import counted_edges, find_lot, stage_name
 from suyuan.services.alerts import raise_alert
 from suyuan.services.audit import record_audit
 from suyuan.services.clock import now
 from suyuan.storage.tables import (
     attachments,
-    event_corrections,
-    events,
     lot_edges,
     lot_holds,
     lots,
@@ -122,19 +120,6 @@ def judge_stored_records(
     return outcomes
 
 
-def counted_lot_edges() -> sa.Subquery:
-    """Lot edges of events that still count (not declared in error, not declarations)."""
-    withdrawn = sa.union_all(
-        sa.select(event_corrections.c.event_pk),
-        sa.select(events.c.id).where(events.c.has_error_declaration.is_(True)),
-    )
-    return (
-        sa.select(lot_edges.c.input_lot_id, lot_edges.c.output_lot_id)
-        .where(lot_edges.c.event_pk.not_in(withdrawn))
-        .subquery("counted_edges")
-    )
-
-
 def descendant_lot_ids(conn: sa.Connection, start: Iterable[int]) -> list[int]:
     """``start`` and every lot made from them, as the forward trace counts them."""
     first = list(start)
@@ -143,7 +128,7 @@ def descendant_lot_ids(conn: sa.Connection, start: Iterable[int]) -> list[int]:
     down = (
         sa.select(lots.c.id.label("lot_id")).where(lots.c.id.in_(first)).cte("down", recursive=True)
     )
-    edges = counted_lot_edges()
+    edges = counted_edges()
     down = down.union(
         sa.select(edges.c.output_lot_id).join(down, edges.c.input_lot_id == down.c.lot_id)
     )

@@ -254,6 +254,13 @@ events = sa.Table(
     sa.UniqueConstraint("tenant_id", "dedup_key", name="uq_events_tenant_dedup"),
     sa.Index("ix_events_tenant_time", "tenant_id", "event_time"),
     sa.Index("ix_events_tenant_hash", "tenant_id", "event_hash"),
+    # Error declarations are rare; every trace leaves them out, so they get a tiny index.
+    sa.Index(
+        "ix_events_declarations",
+        "id",
+        sqlite_where=sa.text("has_error_declaration = 1"),
+        postgresql_where=sa.text("has_error_declaration"),
+    ),
     sa.Index("ix_events_tenant_record", "tenant_id", "record_time"),
 )
 
@@ -357,7 +364,7 @@ records = sa.Table(
     sa.Column("event_pk", BigId),
     sa.Column("data", Json, nullable=False),
     _created(),
-    sa.Index("ix_records_subject", "subject_kind", "subject"),
+    sa.Index("ix_records_subject", "subject", "subject_kind"),
     sa.Index("ix_records_tenant_type", "tenant_id", "record_type"),
 )
 

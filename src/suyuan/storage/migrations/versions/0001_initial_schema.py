@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:47:49.877008
+Create Date: 2026-11-22 03:53:26.604790
 """
 
 from __future__ import annotations
@@ -495,6 +495,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", "seq", name="uq_events_tenant_seq"),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_events_declarations",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("has_error_declaration = 1"),
+            postgresql_where=sa.text("has_error_declaration"),
+        )
         batch_op.create_index("ix_events_tenant_hash", ["tenant_id", "event_hash"], unique=False)
         batch_op.create_index("ix_events_tenant_record", ["tenant_id", "record_time"], unique=False)
         batch_op.create_index("ix_events_tenant_time", ["tenant_id", "event_time"], unique=False)
@@ -708,7 +715,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_records")),
     )
     with op.batch_alter_table("records", schema=None) as batch_op:
-        batch_op.create_index("ix_records_subject", ["subject_kind", "subject"], unique=False)
+        batch_op.create_index("ix_records_subject", ["subject", "subject_kind"], unique=False)
         batch_op.create_index("ix_records_tenant_type", ["tenant_id", "record_type"], unique=False)
 
     op.create_table(
@@ -1146,6 +1153,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_events_tenant_time")
         batch_op.drop_index("ix_events_tenant_record")
         batch_op.drop_index("ix_events_tenant_hash")
+        batch_op.drop_index(
+            "ix_events_declarations",
+            sqlite_where=sa.text("has_error_declaration = 1"),
+            postgresql_where=sa.text("has_error_declaration"),
+        )
 
     op.drop_table("events")
     op.drop_table("code_counters")
