@@ -508,14 +508,27 @@ def _holder_order(entry: dict[str, Any]) -> tuple[int, str]:
 
 
 def _top_containers(conn: sa.Connection, parent_ids: set[int]) -> dict[int, dict[str, Any]]:
-    """For each container id, its outermost container (a pallet counts once)."""
-    if not parent_ids:
-        return {}
+    """For each container id, its outermost container (a pallet counts once).
+
+    The ids go in slices: PostgreSQL takes at most 65,535 parameters per statement, and a
+    recall scope of a million bottles names ~170,000 cases.
+    """
+    found: dict[int, dict[str, Any]] = {}
+    ordered = sorted(parent_ids)
+    for start in range(0, len(ordered), TOP_CONTAINER_SLICE):
+        found |= _top_containers_of(conn, ordered[start : start + TOP_CONTAINER_SLICE])
+    return found
+
+
+TOP_CONTAINER_SLICE = 20_000
+
+
+def _top_containers_of(conn: sa.Connection, parent_ids: list[int]) -> dict[int, dict[str, Any]]:
     up = (
         sa.select(
             units.c.id.label("start"), units.c.id, units.c.parent_id, sa.literal(0).label("depth")
         )
-        .where(units.c.id.in_(list(parent_ids)))
+        .where(units.c.id.in_(parent_ids))
         .cte("tops", recursive=True)
     )
     up = up.union_all(
