@@ -19,6 +19,7 @@ from typing import Any
 from suyuan.capture.cbv import Vocabulary, to_json_form
 from suyuan.errors import InvalidIdentifier, InvalidInput
 from suyuan.identifiers.epc import canonical_key
+from suyuan.identifiers.forms import parse_code
 from suyuan.identifiers.gs1 import gs1_check_digit
 
 SUYUAN_PREFIX = "sy"
@@ -92,7 +93,14 @@ def _cached_key(text: str) -> str:
     try:
         return canonical_key(text)
     except (InvalidIdentifier, ValueError):
-        return text
+        pass
+    if text[:1].isdigit() and "/" in text:
+        # An industrial-internet trace code (88.118.8/GTIN14+serial) names a GS1 unit too.
+        try:
+            return parse_code(text).key.path
+        except (InvalidIdentifier, ValueError):
+            pass
+    return text
 
 
 _SGTIN_HEAD = re.compile(r"urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})")
