@@ -403,20 +403,11 @@ def report(results: list[Result], scale: str, units: dict[str, int]) -> str:
 
 
 NOTES = [
-    "**The target is not met yet.** Issue 7 asks for ≥ 3,000 resolves/s on one server core",
-    "and p99 ≤ 25 ms at half that rate, on the large demo, for SQLite and PostgreSQL. These",
-    "figures are for the medium world (building it took 821 s on this shared machine; the",
-    "large one was not built in the time available), SQLite only (the PostgreSQL medium",
-    "build was stopped unfinished), on a machine shared with other test runs (load average",
-    "about 8 on 2 cores), so the wall-clock rates and latencies are several times worse than",
-    "an idle machine's. The CPU-normalised column (requests per CPU-second of the server",
-    "process) is what one dedicated core would serve: about 300 pages/s and 440 JSON",
-    "answers/s, a tenth of the target. An in-process `Resolver.resolve` costs about 1–2 ms;",
-    "the rest is the ASGI stack (FastAPI, the app's `BaseHTTPMiddleware`, uvicorn access",
-    "log) and, for pages, Jinja rendering. Next steps: pre-render the per-unit public",
-    "fragment at publish time, one query per resolve (unit + scan count + flow), drop the",
-    "`BaseHTTPMiddleware` for a pure ASGI one, and re-measure on an idle machine with",
-    "`--postgres`.",
+    "Issue 7's target: >= 3,000 resolves/s on one server core and p99 <= 25 ms at half that",
+    'rate, on the large world, SQLite and PostgreSQL. "per server CPU-second" is what one',
+    "dedicated core would serve; wall rates and p99 depend on what else the machine runs",
+    "(load average column). Keep the before/after comparison and the notes on the gap that",
+    "docs/benchmarks.md has below the table when rewriting this section.",
 ]
 
 
