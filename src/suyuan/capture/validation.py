@@ -166,9 +166,7 @@ def _check_vocabularies(event: Event, report: _Report) -> None:
                 # XML types sensor types as anyURI, and GS1's own XML examples use
                 # gs1: measurement types newer than the CBV 2.0 list; JSON is bound
                 # to the list by the schema, so only JSON input is held to it.
-                _check_term(
-                    report, base + "/type", Vocabulary.MEASUREMENT_TYPE, sensor.get("type")
-                )
+                _check_term(report, base + "/type", Vocabulary.MEASUREMENT_TYPE, sensor.get("type"))
             alert = sensor.get("exception")
             _check_term(report, base + "/exception", Vocabulary.SENSOR_ALERT_TYPE, alert)
 
