@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-CONFORMANCE = Path("/work/shared/conformance/epcis")
+from shared_data import CONFORMANCE
+
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 GTIN = "06901234567892"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-CONFORMANCE = Path("/work/shared/conformance/epcis")
+from shared_data import CONFORMANCE
 
 
 @pytest.fixture

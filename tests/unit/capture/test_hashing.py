@@ -6,7 +6,6 @@ import copy
 import random
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -20,7 +19,8 @@ jsonld = pytest.importorskip("pyld.jsonld")
 hash_generator = pytest.importorskip("epcis_event_hash_generator.hash_generator")
 json_to_py = pytest.importorskip("epcis_event_hash_generator.json_to_py")
 
-CONFORMANCE = Path("/work/shared/conformance/epcis")
+from shared_data import CONFORMANCE  # noqa: E402
+
 REF_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 LOCAL_CONTEXTS = {
     REF_CONTEXT: "context/ref.gs1.org-2.0.0/epcis-context.jsonld",
