@@ -35,10 +35,11 @@ from suyuan.codes.serials import issue_serials
 from suyuan.codes.sscc import iter_ssccs
 from suyuan.domain import operations as ops
 from suyuan.domain.access import Actor
+from suyuan.domain.operations import party
 from suyuan.identifiers.gs1 import Gtin
 from suyuan.services.codes import issue_block, keyring_path, tenant_keyring
 from suyuan.services.enterprises import Enterprise
-from suyuan.services.operations import ID_BASE, OperationContext, party
+from suyuan.services.operations import ID_BASE, OperationContext
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=CST)

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from suyuan.bootstrap import Runtime
 from suyuan.domain import operations as ops
 from suyuan.domain.access import Actor, Role
+from suyuan.domain.operations import party
 from suyuan.errors import Conflict, InvalidInput, PermissionDenied
 from suyuan.services.capture import CaptureRejected
-from suyuan.services.operations import party
 from suyuan.services.quality import (
     MAX_ATTACHMENT,
     list_holds,

@@ -13,15 +13,15 @@ from suyuan.cli.enterprises import JSON, enterprise_ref
 from suyuan.cli.output import console, print_json
 from suyuan.domain import operations as ops
 from suyuan.domain.access import Actor
+from suyuan.domain.operations import party
 from suyuan.errors import InvalidInput
-from suyuan.services.enterprises import resolve_tenant
-from suyuan.services.operations import OperationContext, decimal, party, to_epc, to_lot
+from suyuan.services.enterprises import get_enterprise, resolve_tenant
+from suyuan.services.operations import OperationContext, decimal, to_epc, to_lot
 
 chain_app = typer.Typer(
     help="Record the chain as events: intake, transform, commission, pack, ship, receive, sell.",
     no_args_is_help=True,
 )
-STAGE_BASE = "https://suyuan.dev/ns/bizstep/"
 ENTERPRISE = typer.Option(..., "--enterprise", "-e", help="Enterprise doing this (id or slug).")
 AT = typer.Option(None, "--at", help="When (ISO 8601 with offset); default now.")
 LOCATION = typer.Option(None, "--location", help="Business location URI (e.g. an SGLN).")
@@ -149,7 +149,7 @@ def transform(
         output_lot=lot_number,
         output_quantity=decimal(quantity, "--quantity") if quantity else None,
         uom=uom,
-        step=STAGE_BASE + stage,
+        step=ops.stage_step(stage),
         records=_records(octx, record),
     )
     _finish(octx, event, f"transform ({stage})", json_out)
@@ -221,8 +221,7 @@ def unpack(
 
 def _movement(
     ctx: typer.Context,
-    step: str,
-    disposition: str,
+    kind: str,
     codes: list[str],
     enterprise: str,
     counterpart: str | None,
@@ -234,20 +233,16 @@ def _movement(
 ) -> None:
     octx = _context(ctx, enterprise)
     with octx.make_uow() as uow:
-        from suyuan.services.enterprises import get_enterprise
-
         me = get_enterprise(uow, Actor.system(), octx.tenant_id).slug
-    source, destination = (me, counterpart) if step == "shipping" else (counterpart, me)
-    event = ops.observe(
+    event = ops.movement(
         octx.where(at=_when(at), location=location, documents=_documents(doc)),
+        kind=kind,
         epcs=[to_epc(c) for c in codes],
-        step=step,
-        disposition=disposition,
-        source=party(source) if source else None,
-        destination=party(destination) if destination else None,
+        me=me,
+        counterpart=counterpart,
         records=_records(octx, record),
     )
-    _finish(octx, event, step, json_out)
+    _finish(octx, event, ops.MOVEMENTS[kind][0], json_out)
 
 
 @chain_app.command("ship")
@@ -263,9 +258,7 @@ def ship(
     json_out: bool = JSON,
 ) -> None:
     """Ship goods with a dispatch note (QBT-10.2.6, Table 11)."""
-    _movement(
-        ctx, "shipping", "in_transit", codes, enterprise, to, at, location, doc, record, json_out
-    )
+    _movement(ctx, "ship", codes, enterprise, to, at, location, doc, record, json_out)
 
 
 @chain_app.command("receive")
@@ -283,8 +276,7 @@ def receive(
     """Receive goods with a receiving note (QBT-10.3, Table 12)."""
     _movement(
         ctx,
-        "receiving",
-        "in_progress",
+        "receive",
         codes,
         enterprise,
         from_,
@@ -309,8 +301,7 @@ def sell(
     """Record a store sale (Table 13.3)."""
     _movement(
         ctx,
-        "retail_selling",
-        "retail_sold",
+        "sell",
         codes,
         enterprise,
         None,

@@ -24,16 +24,16 @@ from suyuan.codes.sscc import iter_ssccs
 from suyuan.demo import world as w
 from suyuan.domain import operations as ops
 from suyuan.domain.access import Actor, Role
+from suyuan.domain.operations import party
 from suyuan.domain.profiles import get_profile, judge, validate_record
 from suyuan.services.codes import issue_block, keyring_path, void_codes
 from suyuan.services.enterprises import NewEnterprise, add_enterprise
-from suyuan.services.operations import ID_BASE, OperationContext, party
+from suyuan.services.operations import ID_BASE, OperationContext
 from suyuan.services.products import add_product
 from suyuan.services.records import add_master_record
 from suyuan.services.users import create_token, create_user
 from suyuan.storage.uow import UnitOfWork
 
-STAGE = "https://suyuan.dev/ns/bizstep/"
 DEMO_PASSWORD = "suyuan-demo"  # demo data only; printed in the summary
 Progress = Callable[[str, int], None]
 
@@ -328,7 +328,7 @@ class Demo:
                 output_lot=koji_lot,
                 output_quantity=self._dec(7000, 7500),
                 uom="KGM",
-                step=STAGE + "koji_making",
+                step=ops.stage_step("koji_making"),
                 records=[
                     self.record("T2.1", {"workshop_team": "制曲车间一班", "koji_grade": "一级"})
                 ],
@@ -346,7 +346,7 @@ class Demo:
                 output_lot=base_lot,
                 output_quantity=self._dec(5000, 6000),
                 uom="LTR",
-                step=STAGE + "distillation",
+                step=ops.stage_step("distillation"),
                 records=[
                     self.record(
                         "T3.2",
@@ -408,7 +408,7 @@ class Demo:
                 output_lot=blend_lot,
                 output_quantity=self._dec(5000, 5200),
                 uom="LTR",
-                step=STAGE + "blending",
+                step=ops.stage_step("blending"),
                 records=[
                     self.record(
                         "T5.1",

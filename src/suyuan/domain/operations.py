@@ -19,6 +19,28 @@ from typing import Any
 from suyuan.domain.events import SUYUAN_NAMESPACE, SUYUAN_PREFIX
 
 LOT_NUMBER = "cbvmda:lotNumber"
+STAGE_BASE = "https://suyuan.dev/ns/bizstep/"
+"""Process steps a profile names (koji_making, distillation …) as non-CBV bizStep URIs."""
+PARTY_BASE = "urn:suyuan:party:"
+"""Enterprises as EPCIS source/destination parties."""
+MOVEMENTS = {
+    "ship": ("shipping", "in_transit"),
+    "receive": ("receiving", "in_progress"),
+    "sell": ("retail_selling", "retail_sold"),
+}
+"""Movement operations: their CBV business step and disposition."""
+
+
+def stage_step(stage: str) -> str:
+    """The bizStep URI of a profile process step."""
+    return STAGE_BASE + stage
+
+
+def party(slug: str) -> str:
+    """The identifier of an enterprise as a source or destination party."""
+    return PARTY_BASE + slug
+
+
 NAMESPACES = {SUYUAN_PREFIX: SUYUAN_NAMESPACE, "cbvmda": "urn:epcglobal:cbv:mda"}
 
 
@@ -235,6 +257,37 @@ def observe(
     if destination:
         event["destinationList"] = [{"type": "owning_party", "destination": destination}]
     return _with_records(event, records)
+
+
+def movement(
+    where: Where,
+    *,
+    kind: str,
+    epcs: Sequence[str],
+    me: str,
+    counterpart: str | None,
+    records: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """Ship to, receive from (``counterpart`` slug) or sell: custody moves (Tables 11–13)."""
+    step, disposition = MOVEMENTS[kind]
+    other = party(counterpart) if counterpart else None
+    source: str | None
+    destination: str | None
+    if kind == "ship":
+        source, destination = party(me), other
+    elif kind == "receive":
+        source, destination = other, party(me)
+    else:  # a sale ends business-to-business custody: no parties
+        source, destination = None, None
+    return observe(
+        where,
+        epcs=epcs,
+        step=step,
+        disposition=disposition,
+        source=source,
+        destination=destination,
+        records=records,
+    )
 
 
 def destroy(

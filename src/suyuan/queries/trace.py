@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from suyuan.domain.access import Actor, Role
 from suyuan.domain.events import identifier_key
+from suyuan.domain.operations import PARTY_BASE, STAGE_BASE
 from suyuan.domain.profiles import find_profile
 from suyuan.errors import InvalidIdentifier, NotFound
 from suyuan.identifiers.forms import parse_code
@@ -34,8 +35,6 @@ from suyuan.storage.tables import (
     units,
 )
 
-STAGE_BASE = "https://suyuan.dev/ns/bizstep/"
-PARTY_BASE = "urn:suyuan:party:"
 _STAGES = {"receiving": "raw_material", "commissioning": "production_batch"}
 MOVEMENT_STEPS = (
     "shipping",

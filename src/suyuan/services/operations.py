@@ -53,11 +53,6 @@ def to_lot(text: str) -> str:
     return text
 
 
-def party(slug: str) -> str:
-    """The identifier of an enterprise as a source or destination party."""
-    return f"urn:suyuan:party:{slug}"
-
-
 def decimal(text: Any, name: str) -> Decimal:
     """A quantity from user input."""
     try:

@@ -21,13 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from suyuan.domain.access import Actor
 from suyuan.domain.events import identifier_key
+from suyuan.domain.operations import PARTY_BASE
 from suyuan.domain.profiles import Profile, SourceKind, find_profile, judge, validate_record
 from suyuan.domain.units import gtin_of
 from suyuan.domain.verdicts import public_state
 from suyuan.errors import SuyuanError
 from suyuan.identifiers.forms import UnitKey, parse_code, to_trace_code
 from suyuan.identifiers.idis import IdisPrefix
-from suyuan.queries.trace import MOVEMENT_STEPS, PARTY_BASE, trace_back
+from suyuan.queries.trace import MOVEMENT_STEPS, trace_back
 from suyuan.services.clock import now
 from suyuan.storage.public_tables import (
     public_flow,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from suyuan.domain import alert_rules as rules
 from suyuan.domain.alert_rules import Finding
 from suyuan.domain.alert_settings import RuleSettings
+from suyuan.domain.operations import PARTY_BASE
 from suyuan.domain.units import gtin_of
 from suyuan.services.alerts import load_settings, raise_findings
 from suyuan.services.clock import now
@@ -25,7 +26,6 @@ from suyuan.storage.alert_tables import alert_watermarks
 from suyuan.storage.public_tables import scan_log
 from suyuan.storage.tables import enterprises, event_epcs, events, locations, products, units
 
-PARTY_PREFIX = "urn:suyuan:party:"
 SCAN_LOG = "scan_log"
 
 
@@ -172,10 +172,10 @@ def _destination(conn: sa.Connection, targets: Iterable[Any]) -> dict[str, Any] 
     """The region of a shipment's destination: a party enterprise or a known location."""
     for target in targets:
         value = str((target or {}).get("destination") or "")
-        if value.startswith(PARTY_PREFIX):
+        if value.startswith(PARTY_BASE):
             row = conn.execute(
                 sa.select(enterprises.c.slug, enterprises.c.region).where(
-                    enterprises.c.slug == value.removeprefix(PARTY_PREFIX)
+                    enterprises.c.slug == value.removeprefix(PARTY_BASE)
                 )
             ).first()
         else:

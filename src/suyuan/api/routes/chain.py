@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 
 from suyuan.api.deps import ActorDep, RuntimeDep, UowDep
 from suyuan.domain import operations as ops
+from suyuan.domain.operations import party
 from suyuan.errors import InvalidInput
 from suyuan.services.enterprises import get_enterprise, resolve_tenant
-from suyuan.services.operations import OperationContext, party, to_epc, to_lot
+from suyuan.services.operations import OperationContext, to_epc, to_lot
 from suyuan.services.records import add_master_record, list_records
 
 router = APIRouter(tags=["chain"])
-STAGE_BASE = "https://suyuan.dev/ns/bizstep/"
 
 
 class RecordIn(BaseModel):
@@ -83,7 +83,7 @@ def _build(op: str, body: OperationIn, octx: OperationContext, me: str) -> dict[
             output_lot=lot,
             output_quantity=body.quantity,
             uom=body.uom,
-            step=STAGE_BASE + (body.stage or "processing"),
+            step=ops.stage_step(body.stage or "processing"),
             records=records,
         )
     if op == "commission":
@@ -99,23 +99,9 @@ def _build(op: str, body: OperationIn, octx: OperationContext, me: str) -> dict[
             raise InvalidInput("parent: required")
         builder = ops.pack if op == "pack" else ops.unpack
         return builder(where, parent=to_epc(body.parent), children=codes)
-    movements = {
-        "ship": ("shipping", "in_transit"),
-        "receive": ("receiving", "in_progress"),
-        "sell": ("retail_selling", "retail_sold"),
-    }
-    if op in movements:
-        step, disposition = movements[op]
-        other = party(body.counterpart) if body.counterpart else None
-        source, destination = (party(me), other) if op == "ship" else (other, party(me))
-        return ops.observe(
-            where,
-            epcs=codes,
-            step=step,
-            disposition=disposition,
-            source=source,
-            destination=destination if op != "sell" else None,
-            records=records,
+    if op in ops.MOVEMENTS:
+        return ops.movement(
+            where, kind=op, epcs=codes, me=me, counterpart=body.counterpart, records=records
         )
     if op == "destroy":
         return ops.destroy(where, epcs=codes, records=records)
