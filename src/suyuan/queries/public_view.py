@@ -1,10 +1,12 @@
 """The public view of a code (QBT-9(a), QBT-10.4.1, QBT-T15.1-20), read from the public projection.
 
-Reads go straight to the DB-API driver with fixed SQL: a resolve is one query for the unit
-row (with its scan counter when the counters live in the same database) and one for the
-packing walk and the flow together; products and batches are cached for a few seconds. The
-reader sees only ``public_*`` tables (QBT-11.4(g)): on PostgreSQL through a role granted
-nothing else, on SQLite through a published file opened read-only.
+Reads go straight to the DB-API driver with fixed SQL. On PostgreSQL a resolve is one round
+trip: the unit row (with its scan counter when the counters live in the same database), the
+packing walk and the flow together. On SQLite, where a small query costs a few microseconds
+and a recursive one tens, the unit row is one query and the packing walk goes up one level
+at a time (one two-index statement per container). Products and batches are cached for a
+few seconds. The reader sees only ``public_*`` tables (QBT-11.4(g)): on PostgreSQL through
+a role granted nothing else, on SQLite through a published file opened read-only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,27 +24,56 @@ from suyuan.config import normalise_database_url
 
 MAX_LEVELS = 6
 Span = tuple[datetime | None, datetime | None]
-# The packing walk and the flow of the unit and of every container above it, in one
-# round trip: walk rows (kind 0) first, then flow rows (kind 1) in time order. The flow
-# rows of containers are filtered to the periods the unit was inside in Python.
-_WALK_AND_FLOW = (
-    "WITH RECURSIVE up(child, parent, from_at, to_at, depth) AS ("
-    " SELECT child, parent, from_at, to_at, 1 FROM public_packing WHERE child = ?"
-    " UNION ALL SELECT p.child, p.parent, p.from_at, p.to_at, up.depth + 1"
-    " FROM public_packing p JOIN up ON p.child = up.parent WHERE up.depth < ?)"
-    " SELECT DISTINCT 0, child, parent, from_at, to_at, depth, NULL, NULL, NULL FROM up"
-    " UNION ALL"
-    " SELECT 1, f.key, f.step, f.at, NULL, f.id, f.place, f.shipper, f.receiver"
-    " FROM public_flow f JOIN (SELECT CAST(? AS VARCHAR) AS key UNION SELECT parent FROM up) k"
-    " ON f.key = k.key"  # a join, not "key = ? OR key IN (…)": both databases use the index
-    " ORDER BY 1, 4, 6"
-)
+# The packing walk rows (child, parent, from, to, depth) and the flow rows (carrier, step,
+# at, id, place, shipper, receiver) in time order of a unit and the containers above it.
+_Trail = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
 _UNIT = "SELECT key, tenant_id, gtin, kind, lot_key, state, trace_code FROM public_units"
 _UNIT_AND_COUNTS = (
     "SELECT u.key, u.tenant_id, u.gtin, u.kind, u.lot_key, u.state, u.trace_code,"
     " c.count, c.first_at, c.first_place, c.places"
     " FROM public_units u LEFT JOIN scan_counts c ON c.key = u.key WHERE u.key = ?"
 )
+# SQLite: the packing rows (kind 0: parent, from, to) and the flow rows (kind 1: step, at,
+# id, place, shipper, receiver) of one unit or container, two index lookups in one
+# statement. The walk up the packing goes level by level from Python: a handful of these
+# cost less than one recursive query (temporary B-trees for DISTINCT, UNION, ORDER BY).
+_CARRIER = (
+    "SELECT 0, parent, from_at, to_at, NULL, NULL, NULL FROM public_packing WHERE child = ?"
+    " UNION ALL SELECT 1, step, at, id, place, shipper, receiver FROM public_flow WHERE key = ?"
+)
+# PostgreSQL: the unit (with its scan counter on a full server), the packing walk and the
+# flow of the unit and of every container above it, in one round trip: the unit row
+# (kind 0) first, then walk rows (kind 1), then flow rows (kind 2) in time order. The flow
+# rows of containers are filtered to the periods the unit was inside in Python.
+_PG_WALK = (
+    "WITH RECURSIVE up(child, parent, from_at, to_at, depth) AS ("
+    " SELECT child, parent, from_at, to_at, 1 FROM public_packing WHERE child = %(key)s"
+    " UNION ALL SELECT p.child, p.parent, p.from_at, p.to_at, up.depth + 1"
+    f" FROM public_packing p JOIN up ON p.child = up.parent WHERE up.depth < {MAX_LEVELS})"
+)
+_PG_REST = (
+    # (DISTINCT types its NULLs as text before the union: cast them)
+    " UNION ALL SELECT DISTINCT 1, child, parent, NULL::varchar, NULL::varchar,"
+    " NULL::varchar, NULL::varchar, NULL::varchar, NULL::text, from_at, to_at, depth,"
+    " NULL::bigint FROM up"
+    " UNION ALL SELECT 2, f.key, f.step, f.place, f.shipper, f.receiver, NULL, NULL, NULL,"
+    " f.at, NULL, f.id, NULL FROM public_flow f"
+    " JOIN (SELECT CAST(%(key)s AS VARCHAR) AS key UNION SELECT parent FROM up) k"
+    " ON f.key = k.key"  # a join, not "key = ? OR key IN (…)": the index is used
+    " ORDER BY 1, 10, 12"
+)
+_PG_HEAD_COUNTS = (
+    " SELECT 0, u.key, u.gtin, u.kind, u.lot_key, u.state, u.trace_code, c.first_place,"
+    " c.places::text, c.first_at, NULL::timestamptz, u.tenant_id, c.count::bigint"
+    " FROM public_units u LEFT JOIN scan_counts c ON c.key = u.key WHERE u.key = %(key)s"
+)
+_PG_HEAD = (
+    " SELECT 0, u.key, u.gtin, u.kind, u.lot_key, u.state, u.trace_code, NULL::varchar,"
+    " NULL::text, NULL::timestamptz, NULL::timestamptz, u.tenant_id, NULL::bigint"
+    " FROM public_units u WHERE u.key = %(key)s"
+)
+_PG_UNIT_COUNTS_TRAIL = _PG_WALK + _PG_HEAD_COUNTS + _PG_REST
+_PG_UNIT_TRAIL = _PG_WALK + _PG_HEAD + _PG_REST
 _CACHE_SECONDS = 10.0
 
 
@@ -69,6 +100,8 @@ class PublicUnit:
     lot_key: str | None
     state: str
     trace_code: str | None
+    # PostgreSQL: the packing walk and flow rows read with the unit (see flow_of).
+    trail: _Trail | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +168,15 @@ class Database:
             try:
                 cursor = self.connection.execute(self.sql(text), tuple(params))
                 return list(cursor.fetchall())
+            except Exception:  # closing a broken connection may fail too
+                self.reset()
+                raise
+
+    def fetch_named(self, text: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run one query with named (``%(name)s``) parameters (psycopg only)."""
+        with self._lock:
+            try:
+                return list(self.connection.execute(text, params).fetchall())
             except Exception:  # closing a broken connection may fail too
                 self.reset()
                 raise
@@ -229,18 +271,43 @@ class PublicReader:
         return {"items": _json(items), "qc_passed": None if passed is None else bool(passed)}
 
     def unit(self, key: str) -> PublicUnit | None:
-        """The published unit or container under a canonical key."""
+        """The published unit or container under a canonical key (on PostgreSQL with its
+        packing walk and flow, read in the same round trip for :meth:`flow_of`)."""
+        if not self.db.is_sqlite:
+            return self._pg_unit(_PG_UNIT_TRAIL, key)[0]
         rows = self.db.fetch(_UNIT + " WHERE key = ?", (key,))
         return PublicUnit(*rows[0]) if rows else None
 
     def unit_and_counts(self, key: str) -> tuple[PublicUnit | None, tuple[Any, ...] | None]:
         """The unit and its stored scan counter row (count, first_at, first_place, places),
         in one query; only for a full server, whose counters are in the same database."""
+        if not self.db.is_sqlite:
+            return self._pg_unit(_PG_UNIT_COUNTS_TRAIL, key)
         rows = self.db.fetch(_UNIT_AND_COUNTS, (key,))
         if not rows:
             return None, None
         row = rows[0]
         return PublicUnit(*row[:7]), (row[7:] if row[7] is not None else None)
+
+    def _pg_unit(
+        self, statement: str, key: str
+    ) -> tuple[PublicUnit | None, tuple[Any, ...] | None]:
+        unit, stored, _ = self._pg_read(statement, key)
+        return unit, stored
+
+    def _pg_read(self, statement: str, key: str) -> tuple[PublicUnit | None, Any, _Trail]:
+        """PostgreSQL: the unit, its counter row and its trail (walk, flow) in one query."""
+        rows = self.db.fetch_named(statement, {"key": key})
+        walk = [(r[1], r[2], r[9], r[10], r[11]) for r in rows if r[0] == 1]
+        flows = [(r[1], r[2], r[9], r[11], r[3], r[4], r[5]) for r in rows if r[0] == 2]
+        if not rows or rows[0][0] != 0:
+            return None, None, (walk, flows)
+        head = rows[0]
+        unit = PublicUnit(
+            head[1], head[11], head[2], head[3], head[4], head[5], head[6], (walk, flows)
+        )
+        stored = None if head[12] is None else (head[12], head[9], head[7], head[8])
+        return unit, stored, (walk, flows)
 
     def ticket(self, code: str) -> dict[str, Any] | None:
         """A market trace ticket (LZ-3)."""
@@ -254,19 +321,63 @@ class PublicReader:
 
     def flow(self, key: str) -> list[FlowStep]:
         """Movements of the unit and of each container while it was inside (QBT-T15.20)."""
-        rows = self.db.fetch(_WALK_AND_FLOW, (key, MAX_LEVELS, key))
-        walk = [row[1:6] for row in rows if row[0] == 0]
-        windows = _windows(key, walk)
-        steps = []
-        for _, carrier, step, at, _, _, place, shipper, receiver in rows[len(walk) :]:
-            spans = windows.get(carrier)
-            if not spans:
-                continue
-            moment = to_utc(at)
-            assert moment is not None
-            if any(_within(moment, span) for span in spans):
-                steps.append(FlowStep(moment, step, place, shipper, receiver))
-        return steps
+        if self.db.is_sqlite:
+            return _steps(key, *self._walk(key))
+        return _steps(key, *self._pg_read(_PG_UNIT_TRAIL, key)[2])
+
+    def flow_of(self, unit: PublicUnit) -> list[FlowStep]:
+        """:meth:`flow` of a unit read by :meth:`unit` or :meth:`unit_and_counts` (no
+        further query when its walk and flow came with it)."""
+        if unit.trail is None:
+            return self.flow(unit.key)
+        return _steps(unit.key, *unit.trail)
+
+    def _walk(self, key: str) -> _Trail:
+        """SQLite: the trail of ``key`` up to MAX_LEVELS of packing (what one recursive
+        query would give)."""
+        fetched: dict[str, list[tuple[Any, ...]]] = {}
+
+        def carrier(node: str) -> list[tuple[Any, ...]]:
+            rows = fetched.get(node)
+            if rows is None:
+                rows = fetched[node] = self.db.fetch(_CARRIER, (node, node))
+            return rows
+
+        walk: list[tuple[Any, ...]] = []
+        frontier = [key]
+        for depth in range(1, MAX_LEVELS + 1):
+            found: dict[tuple[Any, ...], None] = {}
+            for node in frontier:
+                for row in carrier(node):
+                    if row[0] == 0:
+                        found[(node, row[1], row[2], row[3], depth)] = None
+            if not found:
+                break
+            walk.extend(found)
+            frontier = list(dict.fromkeys(row[1] for row in found))
+        for node in frontier:  # the top level's own flow
+            carrier(node)
+        flows = sorted(
+            ((node, *row[1:]) for node, rows in fetched.items() for row in rows if row[0] == 1),
+            key=lambda row: (row[2], row[3]),
+        )
+        return walk, flows
+
+
+def _steps(key: str, walk: list[tuple[Any, ...]], flows: list[tuple[Any, ...]]) -> list[FlowStep]:
+    """The flow steps of ``key``: each carrier's movements within the periods the unit was
+    inside it."""
+    windows = _windows(key, walk)
+    steps = []
+    for carrier, step, at, _, place, shipper, receiver in flows:
+        spans = windows.get(carrier)
+        if not spans:
+            continue
+        moment = to_utc(at)
+        assert moment is not None
+        if any(_within(moment, span) for span in spans):
+            steps.append(FlowStep(moment, step, place, shipper, receiver))
+    return steps
 
 
 def _windows(key: str, rows: list[tuple[Any, ...]]) -> dict[str, list[Span]]:

@@ -242,7 +242,7 @@ class Resolver:
             elif how == _TRACE_CODE:
                 items.append({"id": item["id"], "label": item["label"], "value": unit.trace_code})
             else:
-                flow = [_flow_json(step) for step in self.reader.flow(unit.key)]
+                flow = [_flow_json(step) for step in self.reader.flow_of(unit)]
                 items.append({"id": item["id"], "label": item["label"], "value": flow})
 
     def _plan(self, unit: PublicUnit, lang: str) -> _ItemPlan:
