@@ -29,7 +29,7 @@ from suyuan.errors import NotFound
 from suyuan.services.alerts import load_settings, raise_findings
 from suyuan.services.clock import now
 from suyuan.services.scan_alerts import evaluate_scan_log
-from suyuan.storage.event_store import chunks
+from suyuan.storage.bulk import chunks
 from suyuan.storage.tables import (
     enterprises,
     event_corrections,

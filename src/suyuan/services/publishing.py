@@ -17,7 +17,6 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from suyuan.domain.access import Actor
 from suyuan.domain.events import identifier_key
@@ -30,6 +29,7 @@ from suyuan.identifiers.forms import UnitKey, parse_code, to_trace_code
 from suyuan.identifiers.idis import IdisPrefix
 from suyuan.queries.trace import MOVEMENT_STEPS, trace_back
 from suyuan.services.clock import now
+from suyuan.storage.bulk import BIG_CHUNK, any_of, bulk_insert, bulk_upsert
 from suyuan.storage.public_tables import (
     public_flow,
     public_lots,
@@ -52,7 +52,22 @@ from suyuan.storage.tables import (
     units,
 )
 
-CHUNK = 5000
+CHUNK = BIG_CHUNK
+_PUBLIC_UNIT_COLUMNS = (
+    "key",
+    "tenant_id",
+    "gtin",
+    "kind",
+    "lot_key",
+    "state",
+    "trace_code",
+    "published_at",
+)
+# public_state() of the statuses units usually have, looked up once per row.
+_PUBLIC_STATES = {
+    status: public_state(status).value
+    for status in ("issued", "commissioned", "packed", "in_transit", "received", "sold")
+}
 _TRACE_SERIAL = re.compile(r"[0-9A-Z]{1,20}")
 _FLOW_STEPS = frozenset({"shipping", "receiving", "retail_selling", "departing", "arriving"})
 _PUBLIC_STEP = {"departing": "shipping", "arriving": "receiving"}
@@ -69,10 +84,8 @@ def _upsert(
     """Insert or replace rows by primary key, on either database (one executemany)."""
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    update = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-    conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=update), rows)
+    columns = tuple(rows[0])
+    bulk_upsert(conn, table, columns, [tuple(r[c] for c in columns) for r in rows], tuple(keys))
 
 
 # --- entry points ---------------------------------------------------------------------------
@@ -187,7 +200,7 @@ def _descendant_keys(conn: sa.Connection, keys: list[str]) -> list[str]:
     for chunk in _chunks(containers):
         down = (
             sa.select(units.c.id, units.c.key)
-            .where(units.c.key.in_(list(chunk)))
+            .where(any_of(conn.dialect, units.c.key, chunk))
             .cte("inside", recursive=True)
         )
         down = down.union_all(
@@ -227,7 +240,7 @@ def _publish_units(conn: sa.Connection, keys: list[str]) -> int:
             )
             .outerjoin(lots, lots.c.id == units.c.lot_id)
             .outerjoin(code_blocks, code_blocks.c.id == units.c.block_id)
-            .where(units.c.key.in_(list(chunk)))
+            .where(any_of(conn.dialect, units.c.key, chunk))
         ).all()
         container_lots = _container_lots(conn, [r.id for r in rows if r.kind == "container"])
         current = {
@@ -238,46 +251,39 @@ def _publish_units(conn: sa.Connection, keys: list[str]) -> int:
                     public_units.c.state,
                     public_units.c.lot_key,
                     public_units.c.gtin,
-                ).where(public_units.c.key.in_(list(chunk)))
+                ).where(any_of(conn.dialect, public_units.c.key, chunk))
             )
         }
         out = []
+        states = _PUBLIC_STATES
         for row in rows:
             if row.kind not in ("unit", "container"):
                 continue
             lot_key = row.lot_key or container_lots.get(row.id)
             gtin = row.gtin or row.block_gtin or (gtin_of(lot_key) if lot_key else None)
-            state = public_state(row.status).value
+            state = states.get(row.status) or public_state(row.status).value
             if gtin:
                 gtins.add(gtin)
             if lot_key:
                 lot_keys.add(lot_key)
             if current.get(row.key) == (state, lot_key, gtin):
                 continue
-            out.append(
-                {
-                    "key": row.key,
-                    "tenant_id": row.tenant_id,
-                    "gtin": gtin,
-                    "kind": row.kind,
-                    "lot_key": lot_key,
-                    "state": state,
-                    "trace_code": _trace_code(row.key, prefixes.get(row.tenant_id)),
-                    "published_at": moment,
-                }
-            )
-        _upsert(conn, public_units, out, ["key"])
+            trace_code = _trace_code(row.key, prefixes.get(row.tenant_id))
+            out.append((row.key, row.tenant_id, gtin, row.kind, lot_key, state, trace_code, moment))
+        bulk_upsert(conn, public_units, _PUBLIC_UNIT_COLUMNS, out, ("key",))
         written += len(out)
     missing_products = gtins - set(
         conn.execute(
-            sa.select(public_products.c.gtin).where(public_products.c.gtin.in_(list(gtins)))
+            sa.select(public_products.c.gtin).where(
+                any_of(conn.dialect, public_products.c.gtin, gtins)
+            )
         ).scalars()
     )
     if missing_products:
         _publish_products(conn, missing_products)
     missing_lots = lot_keys - set(
         conn.execute(
-            sa.select(public_lots.c.key).where(public_lots.c.key.in_(list(lot_keys)))
+            sa.select(public_lots.c.key).where(any_of(conn.dialect, public_lots.c.key, lot_keys))
         ).scalars()
     )
     _publish_lots(conn, missing_lots)
@@ -290,7 +296,7 @@ def _container_lots(conn: sa.Connection, ids: list[int]) -> dict[int, str]:
         return {}
     down = (
         sa.select(units.c.id.label("top"), units.c.id, units.c.lot_id)
-        .where(units.c.id.in_(ids))
+        .where(any_of(conn.dialect, units.c.id, ids))
         .cte("content", recursive=True)
     )
     down = down.union_all(
@@ -499,8 +505,11 @@ def _qc_item(
 # --- packing and flow ---------------------------------------------------------------------
 
 
+_PACKING_COLUMNS = ("child", "parent", "from_at")
+
+
 def _publish_packing(conn: sa.Connection, rows: Sequence[Any]) -> None:
-    inserts: list[dict[str, Any]] = []
+    inserts: list[tuple[str, str, datetime]] = []
     for row in rows:
         event = orjson.loads(row.body)
         parent = identifier_key(event["parentID"]) if event.get("parentID") else None
@@ -508,17 +517,12 @@ def _publish_packing(conn: sa.Connection, rows: Sequence[Any]) -> None:
         if parent is None:
             continue
         if row.action == "ADD":
-            inserts += [
-                {"child": c, "parent": parent, "from_at": row.event_time, "to_at": None}
-                for c in children
-            ]
+            inserts += [(c, parent, row.event_time) for c in children]
         elif row.action == "DELETE":
-            if inserts:
-                conn.execute(public_packing.insert(), inserts)
-                inserts = []
+            bulk_insert(conn, public_packing, _PACKING_COLUMNS, inserts)
+            inserts = []
             _close_packing(conn, parent, children, row.event_time)
-    if inserts:
-        conn.execute(public_packing.insert(), inserts)
+    bulk_insert(conn, public_packing, _PACKING_COLUMNS, inserts)
 
 
 def _close_packing(conn: sa.Connection, parent: str, children: list[str], moment: datetime) -> None:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from suyuan.domain.units import LotState, Projection, UnitState
+from suyuan.storage.bulk import BIG_CHUNK, any_of, bulk_insert, chunks
 from suyuan.storage.tables import (
     event_attributes,
     event_corrections,
@@ -26,22 +27,14 @@ from suyuan.storage.tables import (
     units,
 )
 
-CHUNK = 500
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    """Slices of ``items`` small enough for an ``IN`` list on every database."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
 
 def existing_dedup_keys(conn: sa.Connection, tenant_id: int, keys: Sequence[str]) -> dict[str, int]:
     """Which of ``keys`` are already stored for the tenant, with their event pk."""
     found: dict[str, int] = {}
-    for part in chunks(list(dict.fromkeys(keys))):
+    for part in chunks(list(dict.fromkeys(keys)), BIG_CHUNK):
         rows = conn.execute(
             sa.select(events.c.dedup_key, events.c.id).where(
-                events.c.tenant_id == tenant_id, events.c.dedup_key.in_(part)
+                events.c.tenant_id == tenant_id, any_of(conn.dialect, events.c.dedup_key, part)
             )
         )
         found.update({row.dedup_key: row.id for row in rows})
@@ -157,70 +150,6 @@ def reserve_ids(conn: sa.Connection, table: sa.Table, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-_UNSET = object()
-_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Any]]] = {}
-
-
-def _bind_processors(
-    dialect: sa.Dialect, table: sa.Table, columns: tuple[str, ...]
-) -> list[tuple[int, Any]]:
-    """SQLAlchemy's own value conversions for the columns that need one (dates, JSON)."""
-    key = (dialect.name, table.name, columns)
-    found = _PROCESSORS.get(key)
-    if found is None:
-        found = []
-        for position, name in enumerate(columns):
-            processor = table.c[name].type._cached_bind_processor(dialect)
-            if processor is not None:
-                found.append((position, processor))
-        _PROCESSORS[key] = found
-    return found
-
-
-def bulk_insert(
-    conn: sa.Connection, table: sa.Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Insert plain tuples in ``columns`` order with the least per-row work the driver allows:
-    one ``executemany`` on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL.
-
-    Values are converted by the same bind processors SQLAlchemy would apply, so rows are
-    stored exactly as ``table.insert()`` would store them; the rows of the open transaction.
-    """
-    if not rows:
-        return
-    processors = _bind_processors(conn.dialect, table, columns)
-    if processors:
-        # Batches repeat values (one record time, one namespace map): convert each
-        # distinct object once.
-        done: list[tuple[Any, Any]] = [(_UNSET, None)] * len(processors)
-        converted = []
-        for row in rows:
-            values = list(row)
-            for slot, (position, processor) in enumerate(processors):
-                value = values[position]
-                last, out = done[slot]
-                if value is not last:
-                    out = processor(value)
-                    done[slot] = (value, out)
-                values[position] = out
-            converted.append(tuple(values))
-        rows = converted
-    names = ", ".join(columns)
-    driver = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        copy_sql = f"COPY {table.name} ({names}) FROM STDIN"
-        with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in columns)
-    cursor = driver.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
-    finally:
-        cursor.close()
-
-
 # --- projections -----------------------------------------------------------------------------
 
 
@@ -238,17 +167,19 @@ def load_projection(
     parents: dict[int, int] = {}
     lot_ids: dict[int, int] = {}
     keys = list(dict.fromkeys(unit_keys))
-    for part in chunks(keys):
-        _load_units(conn, units.c.key.in_(part), by_id, parents, lot_ids)
+    dialect = conn.dialect
+    for part in chunks(keys, BIG_CHUNK):
+        _load_units(conn, any_of(dialect, units.c.key, part), by_id, parents, lot_ids)
     frontier = list(by_id)
     while frontier:
         found: list[int] = []
-        for part in chunks(frontier):
-            found += _load_units(conn, units.c.parent_id.in_(part), by_id, parents, lot_ids)
+        for part in chunks(frontier, BIG_CHUNK):
+            inside = any_of(dialect, units.c.parent_id, part)
+            found += _load_units(conn, inside, by_id, parents, lot_ids)
         frontier = found
     missing_parents = [p for p in set(parents.values()) if p not in by_id]
-    for part in chunks(missing_parents):
-        _load_units(conn, units.c.id.in_(part), by_id, parents, lot_ids)
+    for part in chunks(missing_parents, BIG_CHUNK):
+        _load_units(conn, any_of(dialect, units.c.id, part), by_id, parents, lot_ids)
     lot_keys_by_id = _load_lots(conn, projection, set(lot_ids.values()), list(lot_keys))
     for row_id, state in by_id.items():
         if row_id in parents and parents[row_id] in by_id:
@@ -295,8 +226,11 @@ def _load_lots(
     conn: sa.Connection, projection: Projection, ids: set[int], keys: list[str]
 ) -> dict[int, str]:
     by_id: dict[int, str] = {}
-    conditions = [lots.c.id.in_(part) for part in chunks(list(ids))]
-    conditions += [lots.c.key.in_(part) for part in chunks(list(dict.fromkeys(keys)))]
+    dialect = conn.dialect
+    conditions = [any_of(dialect, lots.c.id, part) for part in chunks(list(ids), BIG_CHUNK)]
+    conditions += [
+        any_of(dialect, lots.c.key, part) for part in chunks(list(dict.fromkeys(keys)), BIG_CHUNK)
+    ]
     for condition in conditions:
         for row in conn.execute(sa.select(lots).where(condition)):
             by_id[row.id] = row.key
