@@ -11,6 +11,7 @@ a role granted nothing else, on SQLite through a published file opened read-only
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -18,20 +19,32 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from suyuan.config import normalise_database_url
 
+T = TypeVar("T")
 MAX_LEVELS = 6
 Span = tuple[datetime | None, datetime | None]
 # The packing walk rows (child, parent, from, to, depth) and the flow rows (carrier, step,
 # at, id, place, shipper, receiver) in time order of a unit and the containers above it.
 _Trail = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
-_UNIT = "SELECT key, tenant_id, gtin, kind, lot_key, state, trace_code FROM public_units"
-_UNIT_AND_COUNTS = (
-    "SELECT u.key, u.tenant_id, u.gtin, u.kind, u.lot_key, u.state, u.trace_code,"
+# SQLite: the unit row (kind 2; with its scan counter on a full server) and the packing
+# and flow rows of the unit itself (kinds 0 and 1, as _CARRIER gives them), in one statement.
+_SQLITE_UNIT = (
+    "SELECT 2, key, tenant_id, gtin, kind, lot_key, state, trace_code, NULL, NULL, NULL, NULL"
+    " FROM public_units WHERE key = ?"
+)
+_SQLITE_UNIT_COUNTS = (
+    "SELECT 2, u.key, u.tenant_id, u.gtin, u.kind, u.lot_key, u.state, u.trace_code,"
     " c.count, c.first_at, c.first_place, c.places"
     " FROM public_units u LEFT JOIN scan_counts c ON c.key = u.key WHERE u.key = ?"
+)
+_SQLITE_OWN = (
+    " UNION ALL SELECT 0, parent, from_at, to_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+    " NULL FROM public_packing WHERE child = ?"
+    " UNION ALL SELECT 1, step, at, id, place, shipper, receiver, NULL, NULL, NULL, NULL, NULL"
+    " FROM public_flow WHERE key = ?"
 )
 # SQLite: the packing rows (kind 0: parent, from, to) and the flow rows (kind 1: step, at,
 # id, place, shipper, receiver) of one unit or container, two index lookups in one
@@ -118,13 +131,20 @@ class FlowStep:
 class Database:
     """A thin DB-API connection for one process: SQLite (optionally read-only) or psycopg."""
 
-    def __init__(self, url: str, *, read_only: bool = False) -> None:
+    def __init__(self, url: str, *, read_only: bool = False, writer: bool = False) -> None:
         url = normalise_database_url(url)
         self.is_sqlite = url.startswith("sqlite")
         self._lock = threading.Lock()
         self._url = url
         self._read_only = read_only
+        self._writer = writer
         self._conn: Any = None
+
+    def twin(self, *, writer: bool = False) -> Database:
+        """Another connection to the same database; ``writer``: for batches written off the
+        request path (SQLite: no automatic checkpoint inside COMMIT, see :meth:`checkpoint`;
+        PostgreSQL: asynchronous commit)."""
+        return Database(self._url, read_only=self._read_only and not writer, writer=writer)
 
     def _connect(self) -> Any:
         if self.is_sqlite:
@@ -143,13 +163,18 @@ class Database:
             # and map it, instead of a read() system call per page.
             conn.execute("PRAGMA cache_size=-65536")
             conn.execute("PRAGMA mmap_size=1073741824")
+            if self._writer:
+                conn.execute("PRAGMA wal_autocheckpoint=0")
             return conn
         import psycopg
 
         dsn = self._url.replace("postgresql+psycopg://", "postgresql://", 1)
         # Every query here is a few index lookups; the planner's estimate for the recursive
         # packing walk can still cross jit_above_cost, and JIT compiling costs ~100 ms.
-        return psycopg.connect(dsn, autocommit=True, options="-c jit=off")
+        options = "-c jit=off"
+        if self._writer:
+            options += " -c synchronous_commit=off"
+        return psycopg.connect(dsn, autocommit=not self._writer, options=options)
 
     @property
     def connection(self) -> Any:
@@ -197,6 +222,37 @@ class Database:
                 self.reset()
                 raise
 
+    def transaction(
+        self,
+        work: Callable[[Transaction], T],
+        *,
+        commit_lock: threading.Lock | None = None,
+        after_commit: Callable[[], None] | None = None,
+    ) -> T:
+        """Run ``work`` in one transaction and commit it; the commit and ``after_commit``
+        happen together while holding ``commit_lock`` (when given)."""
+        with self._lock:
+            conn = self.connection
+            try:
+                if self.is_sqlite:
+                    conn.execute("BEGIN IMMEDIATE")
+                elif conn.autocommit:
+                    conn.execute("BEGIN")
+                result = work(Transaction(self, conn))
+                with commit_lock or contextlib.nullcontext():
+                    conn.execute("COMMIT") if self.is_sqlite else conn.commit()
+                    if after_commit is not None:
+                        after_commit()
+            except Exception:  # closing a broken connection may fail too
+                self.reset()
+                raise
+            return result
+
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the database file as far as readers allow."""
+        with self._lock:
+            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     def reset(self) -> None:
         """Drop the connection (a failed one is reopened on next use)."""
         if self._conn is not None:
@@ -211,6 +267,26 @@ class Database:
     def close(self) -> None:
         """Close the connection."""
         self.reset()
+
+
+class Transaction:
+    """Statements inside :meth:`Database.transaction`."""
+
+    def __init__(self, db: Database, conn: Any) -> None:
+        self._db = db
+        self._conn = conn
+
+    def fetch(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one query and return its rows."""
+        return list(self._conn.execute(self._db.sql(text), tuple(params)).fetchall())
+
+    def many(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many rows."""
+        if self._db.is_sqlite:
+            self._conn.executemany(text, rows)
+        else:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(self._db.sql(text), rows)
 
 
 class _Cache:
@@ -271,23 +347,31 @@ class PublicReader:
         return {"items": _json(items), "qc_passed": None if passed is None else bool(passed)}
 
     def unit(self, key: str) -> PublicUnit | None:
-        """The published unit or container under a canonical key (on PostgreSQL with its
-        packing walk and flow, read in the same round trip for :meth:`flow_of`)."""
+        """The published unit or container under a canonical key, with its packing walk and
+        flow (read in the same round trip on PostgreSQL; see :meth:`flow_of`)."""
         if not self.db.is_sqlite:
             return self._pg_unit(_PG_UNIT_TRAIL, key)[0]
-        rows = self.db.fetch(_UNIT + " WHERE key = ?", (key,))
-        return PublicUnit(*rows[0]) if rows else None
+        return self._sqlite_unit(_SQLITE_UNIT + _SQLITE_OWN, key)[0]
 
     def unit_and_counts(self, key: str) -> tuple[PublicUnit | None, tuple[Any, ...] | None]:
         """The unit and its stored scan counter row (count, first_at, first_place, places),
         in one query; only for a full server, whose counters are in the same database."""
         if not self.db.is_sqlite:
             return self._pg_unit(_PG_UNIT_COUNTS_TRAIL, key)
-        rows = self.db.fetch(_UNIT_AND_COUNTS, (key,))
-        if not rows:
+        return self._sqlite_unit(_SQLITE_UNIT_COUNTS + _SQLITE_OWN, key)
+
+    def _sqlite_unit(
+        self, statement: str, key: str
+    ) -> tuple[PublicUnit | None, tuple[Any, ...] | None]:
+        rows = self.db.fetch(statement, (key, key, key))
+        head = next((row for row in rows if row[0] == 2), None)
+        if head is None:
             return None, None
-        row = rows[0]
-        return PublicUnit(*row[:7]), (row[7:] if row[7] is not None else None)
+        own = [row[:7] for row in rows if row[0] != 2]
+        _, key, tenant_id, gtin, kind, lot_key, state, trace_code = head[:8]
+        trail = self._walk(key, own)
+        unit = PublicUnit(key, tenant_id, gtin, kind, lot_key, state, trace_code, trail)
+        return unit, (head[8:] if head[8] is not None else None)
 
     def _pg_unit(
         self, statement: str, key: str
@@ -332,10 +416,10 @@ class PublicReader:
             return self.flow(unit.key)
         return _steps(unit.key, *unit.trail)
 
-    def _walk(self, key: str) -> _Trail:
+    def _walk(self, key: str, own: list[tuple[Any, ...]] | None = None) -> _Trail:
         """SQLite: the trail of ``key`` up to MAX_LEVELS of packing (what one recursive
-        query would give)."""
-        fetched: dict[str, list[tuple[Any, ...]]] = {}
+        query would give); ``own``: the rows of ``key`` itself, when already read."""
+        fetched: dict[str, list[tuple[Any, ...]]] = {} if own is None else {key: own}
 
         def carrier(node: str) -> list[tuple[Any, ...]]:
             rows = fetched.get(node)

@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from suyuan.web.i18n import text
-from suyuan.web.resolution import Resolution, show_time
+from suyuan.web.resolution import SHARED_ITEM, Resolution, show_time
 
 _CACHE_SIZE = 50_000
 # Per-code strings of the answer page, filled into the cached page shapes.
@@ -127,6 +127,55 @@ def _item_rows(items: list[dict[str, Any]], flow_id: str | None, lang: str) -> s
     return "".join(parts)
 
 
+_MARK = "\ue002"
+
+
+def _planned_rows(resolution: Resolution, flow_id: str | None) -> str:
+    """:func:`_item_rows` for items assembled from a product/batch plan: the rows of the
+    shared items rendered once per plan, the per-unit rows (trace code) filled in."""
+    plan = resolution.plan
+    assert plan is not None
+    pieces = plan.rendered.get(flow_id)
+    if pieces is None:
+        pieces = plan.rendered[flow_id] = _plan_pieces(plan.items, flow_id, resolution.lang)
+    out = []
+    items = resolution.items
+    for piece in pieces:
+        if type(piece) is str:
+            out.append(piece)
+        else:
+            index, before, after, empty = piece
+            value = items[index]["value"]
+            out.extend((before, str(escape(value)), after) if value else (empty,))
+    return "".join(out)
+
+
+def _plan_pieces(
+    plan_items: list[tuple[int, dict[str, Any]]], flow_id: str | None, lang: str
+) -> list[Any]:
+    """Constant rows (joined) and, for items whose value differs per unit, (index, text
+    before the value, text after, the row without a value)."""
+    none = text(lang, "none")
+    pieces: list[Any] = []
+    constant: list[str] = []
+    for index, (how, item) in enumerate(plan_items):
+        if item["id"] == flow_id:
+            continue
+        if how == SHARED_ITEM:
+            constant.append(_item_rows([item], None, lang))
+            continue
+        if constant:
+            pieces.append("".join(constant))
+            constant = []
+        marked = str(_rows().item_row(item | {"value": Markup(_MARK)}, none))
+        before, _, after = marked.partition(_MARK)
+        empty = str(_rows().item_row(item | {"value": None}, none))
+        pieces.append((index, before, after, empty))
+    if constant:
+        pieces.append("".join(constant))
+    return pieces
+
+
 def _flow_rows(steps: Any, lang: str) -> str:
     """The ``<li>`` rows of the flow."""
     parts = []
@@ -142,9 +191,20 @@ def _flow_rows(steps: Any, lang: str) -> str:
     return "".join(parts)
 
 
+_STEP_FIELDS = ("time", "step", "place", "shipper", "receiver")
+
+
 def _step_key(step: Any, lang: str) -> Hashable | None:
     if not isinstance(step, dict):
         return None
+    if len(step) == 5:  # a step from the reader: five text (or empty) fields
+        try:
+            key = (lang, *[step[name] for name in _STEP_FIELDS])
+        except KeyError:
+            pass
+        else:
+            if all(type(value) is str or value is None for value in key):
+                return key
     key = (lang, *[(name, type(value), value) for name, value in step.items()])
     return key if _hashable(key) else None
 
@@ -182,7 +242,11 @@ def render_resolution(
         "message": message,
         "checks_line": resolution.checks_line() if shown else "",
         "code": resolution.code,
-        "item_rows": Markup(_item_rows(items, flow_item["id"] if flow_item else None, lang))
+        "item_rows": Markup(
+            _planned_rows(resolution, flow_item["id"] if flow_item else None)
+            if resolution.plan is not None
+            else _item_rows(items, flow_item["id"] if flow_item else None, lang)
+        )
         if shown
         else Markup(),
         "flow_label": flow_item["label"] if flow_item else None,

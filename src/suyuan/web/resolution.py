@@ -40,6 +40,7 @@ _COUNTED_STATES = frozenset({PublicState.ACTIVE, PublicState.SOLD, PublicState.R
 # How a public item gets its value: from the product and batch (the same for every unit of
 # both), the unit's trace code, or the unit's flow.
 _SHARED, _TRACE_CODE, _FLOW = 0, 1, 2
+SHARED_ITEM = _SHARED
 
 
 @dataclass
@@ -56,6 +57,8 @@ class Resolution:
     tenant_id: int | None = None
     phone: str | None = None
     kind: str = "unit"
+    # The product/batch plan the items came from: lets the page reuse its rendered rows.
+    plan: _ItemPlan | None = field(default=None, repr=False, compare=False)
 
     @property
     def verdict(self) -> Verdict:
@@ -116,7 +119,10 @@ def linkset_url(base_url: str, resolution: Resolution) -> str:
 
 def show_time(moment: datetime | None) -> str:
     """A moment in China Standard Time, to the minute."""
-    return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M") if moment else "—"
+    if not moment:
+        return "—"
+    m = moment.astimezone(CST)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d} {m.hour:02d}:{m.minute:02d}"
 
 
 def show_place(place: str | None, lang: str) -> str:
@@ -190,17 +196,20 @@ class Resolver:
                 history=ScanHistory(),
             )
             return self._done(Resolution(code, key.path, judgement, lang), channel, place)
-        if self._joined:  # one query for the unit and its counter
-            unit, stored = self.reader.unit_and_counts(key.path)
-        else:
-            unit, stored = self.reader.unit(key.path), None
-        state = PublicState(unit.state) if unit is not None else None
-        if state not in _COUNTED_STATES:
-            history = ScanHistory()
-        elif self._joined:
-            history = self.feedback.merge_history(key.path, stored)
-        else:
-            history = self.feedback.history(key.path)
+        history: ScanHistory | None = None
+        while history is None:
+            if self._joined:  # one query for the unit and its counter
+                mark = self.feedback.mark()
+                unit, stored = self.reader.unit_and_counts(key.path)
+            else:
+                unit, stored = self.reader.unit(key.path), None
+            state = PublicState(unit.state) if unit is not None else None
+            if state not in _COUNTED_STATES:
+                history = ScanHistory()
+            elif self._joined:  # None: a batch of checks was written meanwhile, read again
+                history = self.feedback.merge_history(key.path, stored, mark)
+            else:
+                history = self.feedback.history(key.path)
         judgement = judge_code(
             well_formed=True,
             genuine_tag=genuine,
@@ -233,6 +242,7 @@ class Resolver:
         if plan.profile is None:
             return
         resolution.profile = plan.profile
+        resolution.plan = plan
         resolution.tenant_id = unit.tenant_id
         resolution.phone = plan.phone
         items = resolution.items
@@ -323,6 +333,8 @@ class _ItemPlan:
     profile: Profile | None
     phone: str | None
     items: list[tuple[int, dict[str, Any]]]
+    # Kept by the page renderer: the item rows of this plan, rendered once.
+    rendered: dict[Any, Any] = field(default_factory=dict)
 
 
 def _flow_json(step: FlowStep) -> dict[str, Any]:

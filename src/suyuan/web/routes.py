@@ -49,7 +49,7 @@ class PublicSide:
 
     def close(self) -> None:
         """Write pending checks and close connections."""
-        self.feedback.flush()
+        self.feedback.close()
         self.reader.db.close()
         self.feedback.db.close()
 
@@ -60,8 +60,6 @@ def build_public_side(
     """Open the public projection: the internal database for a full server, or the
     published store with its own credentials for ``serve --public`` (QBT-11.4(g)).
     ``engine`` is the internal database's engine (full server: alerts are raised there)."""
-    from suyuan.web import feedback as feedback_module
-
     read_url = settings.database_url
     write_url = settings.database_url
     read_only = False
@@ -73,12 +71,12 @@ def build_public_side(
             ensure_feedback_file(write_url)
     reader = PublicReader(Database(read_url, read_only=read_only))
     thresholds = Thresholds(settings.scan_alert_checks, settings.scan_alert_places)
-    feedback_module.FLUSH_SECONDS = settings.scan_flush_seconds
     feedback = Feedback(
         Database(write_url) if write_url != read_url or read_only else reader.db,
         salt=settings.public_salt,
         thresholds=thresholds,
         alert_engine=None if public_only else engine,
+        flush_seconds=settings.scan_flush_seconds,
     )
     resolver = Resolver(reader, feedback, key_dir=settings.key_dir, thresholds=thresholds)
     return PublicSide(resolver, feedback, reader, settings.resolver_url.rstrip("/"))
