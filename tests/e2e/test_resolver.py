@@ -19,6 +19,7 @@ from suyuan.api.app import create_app
 from suyuan.storage.engine import make_engine
 from suyuan.storage.public_access import export_public, grant_public_role
 from suyuan.storage.public_tables import alerts, complaints, scan_counts, scan_log
+from suyuan.web.fast_resolver import serving_app
 
 JSON = {"accept": "application/json"}
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -233,6 +234,45 @@ def test_link_type_all_returns_the_linkset(client: TestClient, world: World) -> 
     assert links["anchor"] == "https://trace.example.cn" + world.codes["genuine"]
     assert "https://gs1.org/voc/pip" in links
     assert "https://gs1.org/voc/defaultLink" in links
+
+
+def test_the_served_front_answers_as_the_app_does(world: World) -> None:
+    """`suyuan serve` puts the consumer dispatcher in front of the app's middleware: the same
+    answers and headers (the request id kept, or a new one), everything else passed on."""
+    gtin, serial = _serial(world.codes["genuine"])
+    forged = f"/01/{gtin}/21/{serial[:-1]}{'A' if serial[-1] != 'A' else 'B'}"
+    requests: list[tuple[str, dict[str, str], dict[str, str]]] = [
+        ("/", {}, BROWSER),
+        ("/", {"lang": "en"}, BROWSER),
+        ("/q", {"code": ""}, BROWSER),
+        ("/q", {"code": "hello"}, JSON),
+        (forged, {}, BROWSER),
+        (forged, {"lang": "en"}, JSON),
+        (world.codes["voided"], {}, BROWSER),
+        (world.codes["genuine"], {"linkType": "all"}, JSON),
+        ("/01/06901234000993/21/ABCDEFGHIJKLMNOPQ", {}, BROWSER),
+        ("/88.118.8/x/y", {}, JSON),
+    ]
+    with (
+        TestClient(create_app(world.settings)) as plain,
+        TestClient(serving_app(create_app(world.settings))) as front,
+    ):
+        for path, params, headers in requests:
+            asked = headers | {"x-request-id": "req-1"}
+            expected = plain.get(path, params=params, headers=asked)
+            answer = front.get(path, params=params, headers=asked)
+            assert (answer.status_code, answer.headers, answer.content) == (
+                expected.status_code,
+                expected.headers,
+                expected.content,
+            ), path
+        theirs = _json(plain, world.codes["genuine"])
+        ours = _json(front, world.codes["genuine"])
+        assert ours.pop("checks")["count"] == theirs.pop("checks")["count"] + 1
+        assert ours == theirs
+        assert len(front.get("/", headers=BROWSER).headers["x-request-id"]) == 32
+        assert front.get("/healthz").status_code == 200
+        assert front.get("/api/v1/products").status_code == 401
 
 
 def test_a_shared_place_is_attached_to_the_last_check(client: TestClient, world: World) -> None:
