@@ -152,10 +152,27 @@ def test_the_walk_stops_at_six_levels(url: str) -> None:
                 for n, key in enumerate(chain)
             ],
         )
+        conn.execute(
+            public_units.insert(),
+            {
+                "key": chain[0],
+                "tenant_id": 1,
+                "gtin": None,
+                "kind": "case",
+                "lot_key": None,
+                "state": "active",
+                "trace_code": None,
+                "published_at": _at(0),
+            },
+        )
         assert conn.execute(sa.select(sa.func.count()).select_from(public_flow)).scalar() == 16
     engine.dispose()
     reader = PublicReader(Database(url))
     try:
-        assert sorted(s.place for s in reader.flow(chain[0])) == [str(n) for n in range(7)]
+        steps = reader.flow(chain[0])
+        assert sorted(s.place for s in steps) == [str(n) for n in range(7)]
+        unit = reader.unit(chain[0])
+        assert unit is not None
+        assert reader.flow_of(unit) == steps
     finally:
         reader.db.close()

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from suyuan.config import normalise_database_url
 
@@ -29,22 +29,38 @@ Span = tuple[datetime | None, datetime | None]
 # The packing walk rows (child, parent, from, to, depth) and the flow rows (carrier, step,
 # at, id, place, shipper, receiver) in time order of a unit and the containers above it.
 _Trail = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
-# SQLite: the unit row (kind 2; with its scan counter on a full server) and the packing
-# and flow rows of the unit itself (kinds 0 and 1, as _CARRIER gives them), in one statement.
+# SQLite: the unit row (kind 2; with its scan counter on a full server), then the packing
+# rows (kind 0: node, parent, from, to) and the flow rows (kind 1: node, step, at, id, place,
+# shipper, receiver) of the unit, of the containers it was packed in and of the containers
+# those were packed in, in one statement of plain index lookups (the walk goes on from
+# Python in the rare case of deeper packing). A row may come more than once when a path
+# repeats (a bottle put back into the same case): the walk reads each node's rows as a set.
 _SQLITE_UNIT = (
     "SELECT 2, key, tenant_id, gtin, kind, lot_key, state, trace_code, NULL, NULL, NULL, NULL"
-    " FROM public_units WHERE key = ?"
+    " FROM public_units WHERE key = ?1"
 )
 _SQLITE_UNIT_COUNTS = (
     "SELECT 2, u.key, u.tenant_id, u.gtin, u.kind, u.lot_key, u.state, u.trace_code,"
     " c.count, c.first_at, c.first_place, c.places"
-    " FROM public_units u LEFT JOIN scan_counts c ON c.key = u.key WHERE u.key = ?"
+    " FROM public_units u LEFT JOIN scan_counts c ON c.key = u.key WHERE u.key = ?1"
 )
 _SQLITE_OWN = (
-    " UNION ALL SELECT 0, parent, from_at, to_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-    " NULL FROM public_packing WHERE child = ?"
-    " UNION ALL SELECT 1, step, at, id, place, shipper, receiver, NULL, NULL, NULL, NULL, NULL"
-    " FROM public_flow WHERE key = ?"
+    " UNION ALL SELECT 0, ?1, parent, from_at, to_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    " FROM public_packing WHERE child = ?1"
+    " UNION ALL SELECT 1, ?1, step, at, id, place, shipper, receiver, NULL, NULL, NULL, NULL"
+    " FROM public_flow WHERE key = ?1"
+    " UNION ALL SELECT 0, a.parent, b.parent, b.from_at, b.to_at, NULL, NULL, NULL, NULL, NULL,"
+    " NULL, NULL FROM public_packing a JOIN public_packing b ON b.child = a.parent"
+    " WHERE a.child = ?1"
+    " UNION ALL SELECT 1, a.parent, f.step, f.at, f.id, f.place, f.shipper, f.receiver, NULL,"
+    " NULL, NULL, NULL FROM public_packing a JOIN public_flow f ON f.key = a.parent"
+    " WHERE a.child = ?1"
+    " UNION ALL SELECT 0, b.parent, c.parent, c.from_at, c.to_at, NULL, NULL, NULL, NULL, NULL,"
+    " NULL, NULL FROM public_packing a JOIN public_packing b ON b.child = a.parent"
+    " JOIN public_packing c ON c.child = b.parent WHERE a.child = ?1"
+    " UNION ALL SELECT 1, b.parent, f.step, f.at, f.id, f.place, f.shipper, f.receiver, NULL,"
+    " NULL, NULL, NULL FROM public_packing a JOIN public_packing b ON b.child = a.parent"
+    " JOIN public_flow f ON f.key = b.parent WHERE a.child = ?1"
 )
 # SQLite: the packing rows (kind 0: parent, from, to) and the flow rows (kind 1: step, at,
 # id, place, shipper, receiver) of one unit or container, two index lookups in one
@@ -94,8 +110,21 @@ def to_utc(value: Any) -> datetime | None:
     """A stored moment as an aware UTC datetime (SQLite keeps naive UTC text)."""
     if value is None:
         return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if type(value) is str:  # SQLite: the same moments come back again and again
+        moment = _parsed.get(value)
+        if moment is None:
+            if len(_parsed) >= 100_000:
+                _parsed.clear()
+            moment = _parsed[value] = _aware(datetime.fromisoformat(value))
+        return moment
+    return _aware(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
+
+
+def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_parsed: dict[str, datetime] = {}
 
 
 def _json(value: Any) -> Any:
@@ -117,8 +146,7 @@ class PublicUnit:
     trail: _Trail | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class FlowStep:
+class FlowStep(NamedTuple):
     """One B2B movement of the unit or a container it travelled in (QBT-T15.20)."""
 
     at: datetime
@@ -363,13 +391,28 @@ class PublicReader:
     def _sqlite_unit(
         self, statement: str, key: str
     ) -> tuple[PublicUnit | None, tuple[Any, ...] | None]:
-        rows = self.db.fetch(statement, (key, key, key))
-        head = next((row for row in rows if row[0] == 2), None)
+        rows = self.db.fetch(statement, (key,))
+        head = None
+        fetched: dict[str, dict[tuple[Any, ...], None]] = {key: {}}
+        for row in rows:
+            if row[0] == 2:
+                head = row
+                continue
+            node = row[1]
+            found = fetched.get(node)
+            if found is None:
+                found = fetched[node] = {}
+            found[(row[0], *row[2:8])] = None
+            if row[0] == 0 and node == key:  # a container of the unit: its rows came too
+                fetched.setdefault(row[2], {})
         if head is None:
             return None, None
-        own = [row[:7] for row in rows if row[0] != 2]
+        for parent in [r[1] for r in fetched[key] if r[0] == 0]:
+            for r in fetched[parent]:  # the next level's containers: their rows came too
+                if r[0] == 0:
+                    fetched.setdefault(r[1], {})
         _, key, tenant_id, gtin, kind, lot_key, state, trace_code = head[:8]
-        trail = self._walk(key, own)
+        trail = self._walk(key, {node: list(found) for node, found in fetched.items()})
         unit = PublicUnit(key, tenant_id, gtin, kind, lot_key, state, trace_code, trail)
         return unit, (head[8:] if head[8] is not None else None)
 
@@ -416,10 +459,11 @@ class PublicReader:
             return self.flow(unit.key)
         return _steps(unit.key, *unit.trail)
 
-    def _walk(self, key: str, own: list[tuple[Any, ...]] | None = None) -> _Trail:
+    def _walk(self, key: str, known: dict[str, list[tuple[Any, ...]]] | None = None) -> _Trail:
         """SQLite: the trail of ``key`` up to MAX_LEVELS of packing (what one recursive
-        query would give); ``own``: the rows of ``key`` itself, when already read."""
-        fetched: dict[str, list[tuple[Any, ...]]] = {} if own is None else {key: own}
+        query would give); ``known``: the rows (as _CARRIER gives them) of the nodes
+        already read."""
+        fetched: dict[str, list[tuple[Any, ...]]] = {} if known is None else known
 
         def carrier(node: str) -> list[tuple[Any, ...]]:
             rows = fetched.get(node)

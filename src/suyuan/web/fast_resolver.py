@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -28,6 +29,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from suyuan.web.routes import PublicSide, Reply, consumer_get, side_of
 
 log = logging.getLogger(__name__)
+# Request ids: 128 random bits without a system call per request (they only need to be
+# distinct and not guessable in practice, not secret).
+_ids = random.Random(os.urandom(32))
 _FIRST = frozenset("/0123456789qt")
 _NO_STORE = ((b"cache-control", b"no-store"), (b"vary", b"Accept"))
 
@@ -111,7 +115,7 @@ class _Front:
             await self.app(scope, receive, send)
             return
         if not request_id:  # like the guard (suyuan.api.middleware): kept, or 128 new bits
-            request_id = os.urandom(16).hex().encode()
+            request_id = b"%032x" % _ids.getrandbits(128)
         await _send(send, reply, ((b"x-request-id", request_id),))
 
 

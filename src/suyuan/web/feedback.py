@@ -448,8 +448,18 @@ class Feedback:
 def _places(value: Any) -> set[str]:
     if value is None:
         return set()
-    loaded = json.loads(value) if isinstance(value, str | bytes) else value
+    if type(value) is str:  # the same few lists, read again and again
+        found = _place_lists.get(value)
+        if found is None:
+            if len(_place_lists) >= 10_000:
+                _place_lists.clear()
+            found = _place_lists[value] = frozenset(str(p) for p in json.loads(value))
+        return set(found)
+    loaded = json.loads(value) if isinstance(value, bytes) else value
     return {str(p) for p in loaded}
+
+
+_place_lists: dict[str, frozenset[str]] = {}
 
 
 def _time_sqlite(moment: datetime) -> str:

@@ -338,13 +338,22 @@ class _ItemPlan:
 
 
 def _flow_json(step: FlowStep) -> dict[str, Any]:
-    return {
-        "time": step.at.isoformat(),
-        "step": step.step,
-        "place": step.place,
-        "shipper": step.shipper,
-        "receiver": step.receiver,
-    }
+    """A flow step as JSON; one shared dict per distinct step (answers only read it)."""
+    found = _steps_json.get(step)
+    if found is None:
+        if len(_steps_json) >= 50_000:
+            _steps_json.clear()
+        found = _steps_json[step] = {
+            "time": step.at.isoformat(),
+            "step": step.step,
+            "place": step.place,
+            "shipper": step.shipper,
+            "receiver": step.receiver,
+        }
+    return found
+
+
+_steps_json: dict[FlowStep, dict[str, Any]] = {}
 
 
 def _capital(label: str) -> str:

@@ -158,6 +158,8 @@ def _wants_json(params: Mapping[str, str], accept: str) -> bool:
 
 
 def _switch_url(path: str, params: Mapping[str, str], lang: str) -> str:
+    if not params:  # what urlencode gives for the one parameter
+        return f"{path}?lang={'en' if lang == 'zh' else 'zh'}"
     switched = dict(params)
     switched["lang"] = "en" if lang == "zh" else "zh"
     return f"{path}?{urlencode(switched)}"
