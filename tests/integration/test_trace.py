@@ -336,6 +336,8 @@ def test_others_see_only_public_fields_of_a_records_and_the_regulator_all(world:
 # each lot's inputs in one, records (a batch: + code probe, lot lookup, its unit codes);
 # forward: lot, descendant lots, one roll-up by holder/status/outermost container;
 # flow: unit, one statement for containers reached + packing history + movements, names.
+# On PostgreSQL each trace first sets no JIT (and generic plans, or more work_mem for a
+# forward trace) for its transaction: one statement more.
 BASELINES = {"back_bottle": 3, "back_batch": 5, "back_pallet": 3, "forward": 3, "flow": 3}
 
 
@@ -364,7 +366,8 @@ def test_trace_query_counts_do_not_grow_with_the_chain(runtime: Runtime, width: 
             query(uow.connection, Actor.system(), text)
             sa.event.remove(uow.connection, "before_cursor_execute", count)
             counts[name] = len(statements)
-    assert counts == BASELINES
+            tuning = 1 if uow.connection.dialect.name == "postgresql" else 0
+    assert counts == {name: n + tuning for name, n in BASELINES.items()}
 
 
 # --- both databases --------------------------------------------------------------------

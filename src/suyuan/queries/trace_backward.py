@@ -27,8 +27,10 @@ from suyuan.queries.trace_core import (
     resolve_unit_key,
     stage_name,
     statements,
+    tune_transaction,
+    withdrawn,
 )
-from suyuan.storage.tables import BigId, enterprises, lots, products, units
+from suyuan.storage.tables import BigId, enterprises, lot_edges, lots, products, units
 
 QC_TYPES = frozenset(
     {"T1.1", "T1.3", "T2.1", "T4.1", "T5.2", "T6.2", "T6.4", "T10.4", "G2.1", "M3.1"}
@@ -102,6 +104,8 @@ def _genealogy(dialect: str) -> sa.Select[Any]:
         .where(in_list(lots.c.id, "lot_ids", dialect, sa.BigInteger()))
         .cte("genealogy", recursive=True)
     )
+    if dialect == "postgresql":
+        return _genealogy_by_lookups(walk)
     edges = counted_edges()
     # UNION, not UNION ALL: a lot reached twice the same way is walked once.
     walk = walk.union(
@@ -113,6 +117,34 @@ def _genealogy(dialect: str) -> sa.Select[Any]:
         sa.select(lots, walk.c.depth, walk.c.output_id, *_product_columns())
         .join(walk, walk.c.lot_id == lots.c.id)
         .outerjoin(products, products.c.gtin == lots.c.gtin)
+    )
+
+
+def _genealogy_by_lookups(walk: sa.CTE) -> sa.Select[Any]:
+    """The same on PostgreSQL, each step a LATERAL index lookup (``OFFSET 0`` / ``LIMIT 1``
+    keep the planner from flattening them): its generic plan for a recursive CTE of unknown
+    size would read lots and lot_edges whole (the tables are small beside the units) at
+    every trace."""
+    edges = (
+        sa.select(lot_edges.c.input_lot_id, lot_edges.c.output_lot_id)
+        .where(lot_edges.c.output_lot_id == walk.c.lot_id, lot_edges.c.event_pk.not_in(withdrawn()))
+        .offset(0)
+        .lateral("edges")
+    )
+    walk = walk.union(
+        sa.select(edges.c.input_lot_id, walk.c.depth + 1, edges.c.output_lot_id)
+        .select_from(walk.join(edges, sa.true()))
+        .where(walk.c.depth < MAX_DEPTH)
+    )
+    lot = sa.select(lots).where(lots.c.id == walk.c.lot_id).limit(1).lateral("lot")
+    product = (
+        sa.select(*_product_columns())
+        .where(products.c.gtin == lot.c.gtin)
+        .limit(1)
+        .lateral("product")
+    )
+    return sa.select(lot, walk.c.depth, walk.c.output_id, product).select_from(
+        walk.join(lot, sa.true()).outerjoin(product, sa.true())
     )
 
 
@@ -202,6 +234,7 @@ def _lot_list(lineage: _Lineage, lot_records: dict[str, list[dict[str, Any]]]) -
 
 def trace_back(conn: sa.Connection, actor: Actor, text: str) -> dict[str, Any]:
     """From a code (any printed form) or a batch: packaging, product, genealogy, records, QC."""
+    tune_transaction(conn)
     key = resolve_unit_key(text)
     chain = list(conn.execute(statements(conn, _build).packaging, {"key": key})) if key else []
     if not chain:

@@ -112,6 +112,29 @@ def binary(column: sa.ColumnElement[str], dialect: str) -> sa.ColumnElement[str]
     return column.collate("C") if dialect == "postgresql" else column
 
 
+# PostgreSQL plans a recursive CTE blind (it guesses its rows), so a trace that reads a
+# handful of rows can cost more than jit_above_cost: compiling it with LLVM then takes
+# 30-1,000 ms for a statement that runs in 1 ms. For the same reason it re-plans such a
+# statement at every execution even once psycopg has prepared it (a generic plan looks
+# dearer than the custom ones), which is half the time of a backward trace: the short
+# traces ask for the generic plan. A recall scope groups a million units: with the
+# default work_mem (4 MB) its aggregates spill to disk, and it keeps custom plans (the
+# size of the scope matters to the plan).
+_SHORT = sa.text(
+    "SELECT set_config('jit', 'off', true),"
+    " set_config('plan_cache_mode', 'force_generic_plan', true)"
+)
+_LARGE = sa.text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+
+
+def tune_transaction(conn: sa.Connection, *, large: bool = False) -> None:
+    """On PostgreSQL, one statement that sets, for the rest of this transaction: no JIT,
+    and generic plans for prepared statements (or, for a ``large`` aggregate, 64 MB of
+    work_mem). Nothing to do on SQLite."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LARGE if large else _SHORT)
+
+
 # --- what counts ---------------------------------------------------------------------------
 
 

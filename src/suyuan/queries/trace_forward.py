@@ -28,6 +28,7 @@ from suyuan.queries.trace_core import (
     in_list,
     stage_name,
     statements,
+    tune_transaction,
 )
 from suyuan.storage.tables import enterprises, lots, units
 
@@ -66,48 +67,35 @@ def _roll_up(dialect: str) -> sa.CompoundSelect[Any]:
     rows ``part = 'c'``: the first ``:limit`` outermost containers per holder by key, with
     the units of the scope inside (``n``) and the holder's container count (``extra``)."""
     big = sa.BigInteger()
+    # Grouped by lot first: in the order of ix_units_lot_scope, so the database groups
+    # as it reads the index instead of sorting a million rows.
+    grouped = (units.c.lot_id, units.c.holder_id, units.c.status, units.c.parent_id)
     scope = (
-        sa.select(units.c.holder_id, units.c.status, units.c.parent_id, sa.func.count().label("n"))
+        sa.select(*grouped, sa.func.count().label("n"))
         .where(in_list(units.c.lot_id, "lot_ids", dialect, big))
-        .group_by(units.c.holder_id, units.c.status, units.c.parent_id)
+        .group_by(*grouped)
         .cte("scope")
     )
-    tops = (
-        sa.select(
-            units.c.id.label("start"),
-            units.c.id,
-            units.c.parent_id,
-            sa.literal_column("0").label("depth"),
-        )
-        .where(units.c.id.in_(sa.select(scope.c.parent_id).where(scope.c.parent_id.is_not(None))))
-        .cte("tops", recursive=True)
-    )
-    tops = tops.union_all(
-        sa.select(tops.c.start, units.c.id, units.c.parent_id, tops.c.depth + 1)
-        .join(tops, units.c.id == tops.c.parent_id)
-        .where(tops.c.depth < MAX_DEPTH)
-    )
+    tops = _outermost(scope, dialect)
     boxes = (
         sa.select(
             scope.c.holder_id,
-            tops.c.id.label("top_id"),
+            tops.c.key,
+            tops.c.kind,
+            tops.c.status,
             sa.cast(sa.func.sum(scope.c.n), big).label("n"),
         )
         .join(tops, sa.and_(tops.c.start == scope.c.parent_id, tops.c.parent_id.is_(None)))
-        .group_by(scope.c.holder_id, tops.c.id)
-        .cte("boxes")
+        .group_by(scope.c.holder_id, tops.c.id, tops.c.key, tops.c.kind, tops.c.status)
+        .subquery("boxes")
     )
-    ranked = (
-        sa.select(
-            boxes,
-            sa.func.row_number()
-            .over(partition_by=boxes.c.holder_id, order_by=binary(units.c.key, dialect))
-            .label("rank"),
-            sa.func.count().over(partition_by=boxes.c.holder_id).label("total"),
-        )
-        .join(units, units.c.id == boxes.c.top_id)
-        .subquery("ranked")
-    )
+    ranked = sa.select(
+        boxes,
+        sa.func.row_number()
+        .over(partition_by=boxes.c.holder_id, order_by=binary(boxes.c.key, dialect))
+        .label("rank"),
+        sa.func.count().over(partition_by=boxes.c.holder_id).label("total"),
+    ).subquery("ranked")
     loose = sa.case((scope.c.parent_id.is_(None), scope.c.n), else_=0)
     per_status = (
         sa.select(
@@ -129,21 +117,55 @@ def _roll_up(dialect: str) -> sa.CompoundSelect[Any]:
             enterprises.c.role,
         )
     )
-    containers = (
-        sa.select(
-            sa.literal_column("'c'"),
-            ranked.c.holder_id,
-            units.c.status,
-            ranked.c.n,
-            ranked.c.total,
-            units.c.key,
-            units.c.kind,
-            *(sa.null().label(c.name) for c in holder_columns()),
-        )
-        .join(units, units.c.id == ranked.c.top_id)
-        .where(ranked.c.rank <= sa.bindparam("limit", type_=big))
-    )
+    containers = sa.select(
+        sa.literal_column("'c'"),
+        ranked.c.holder_id,
+        ranked.c.status,
+        ranked.c.n,
+        ranked.c.total,
+        ranked.c.key,
+        ranked.c.kind,
+        *(sa.null().label(c.name) for c in holder_columns()),
+    ).where(ranked.c.rank <= sa.bindparam("limit", type_=big))
     return sa.union_all(per_status, containers)
+
+
+def _outermost(scope: sa.CTE, dialect: str) -> sa.CTE:
+    """For each container holding units of the scope (``start``), the chain of containers
+    up from it; the row with ``parent_id`` NULL is the outermost, with its key, kind, status.
+
+    On PostgreSQL each step is a LATERAL lookup by primary key (``LIMIT 1`` keeps the
+    planner from turning it into a join): it cannot estimate the rows of a recursive CTE
+    and would otherwise hash-join each step against a sequential scan of all units.
+    """
+    columns = (units.c.id, units.c.parent_id, units.c.key, units.c.kind, units.c.status)
+    starts = sa.select(scope.c.parent_id).where(scope.c.parent_id.is_not(None))
+    if dialect != "postgresql":
+        tops = (
+            sa.select(units.c.id.label("start"), *columns, sa.literal_column("0").label("depth"))
+            .where(units.c.id.in_(starts))
+            .cte("tops", recursive=True)
+        )
+        return tops.union_all(
+            sa.select(tops.c.start, *columns, tops.c.depth + 1)
+            .join(tops, units.c.id == tops.c.parent_id)
+            .where(tops.c.depth < MAX_DEPTH)
+        )
+    wanted = starts.distinct().subquery("wanted")
+    first = sa.select(*columns).where(units.c.id == wanted.c.parent_id).limit(1).lateral("first")
+    tops = (
+        sa.select(
+            wanted.c.parent_id.label("start"), *first.c, sa.literal_column("0").label("depth")
+        )
+        .select_from(wanted.join(first, sa.true()))
+        .cte("tops", recursive=True)
+    )
+    step = sa.select(*columns).where(units.c.id == tops.c.parent_id).limit(1).lateral("step")
+    return tops.union_all(
+        sa.select(tops.c.start, *step.c, tops.c.depth + 1)
+        .select_from(tops.join(step, sa.true()))
+        .where(tops.c.depth < MAX_DEPTH)
+    )
 
 
 def _build(dialect: str) -> _Statements:
@@ -158,6 +180,7 @@ def trace_forward(
     lot_row = find_lot(conn, text)
     if lot_row is None:
         raise TraceNotFound(f"batch {text!r} not found", detail={"lot": text})
+    tune_transaction(conn, large=True)
     built = statements(conn, _build)
     # Sorted here, not in SQL: collations differ between databases, results must not.
     descendants = sorted(
