@@ -40,11 +40,12 @@ World (for N units; batch size N/1000):
   packing per case and per pallet, shipping+receiving per pallet and per store case,
   unpacking (pallets at distributors, sold cases at stores), retail_selling per sold case.
 
-Run: ``.venv/bin/python bench/bench_trace.py --db both --units 10000000 --out /tmp/out``;
-``--variants worktree,REV,worktree+index`` also measures trace.py as committed at git REV
-(only while the tables it selects still match the store) and, last, the current code after
-the bench-only EXPERIMENT_INDEX. ``--reuse`` measures an existing store, ``--explain``
-writes the query plans, ``--budget`` caps each timed series (seconds; n is reported).
+Run: ``.venv/bin/python bench/bench_trace.py --db both --units 10000000 --out /tmp/out``
+(builds, then measures); ``--reuse`` measures an existing store (and says which indexes of
+the schema it lacks), ``--explain`` writes the query plans, ``--budget`` caps each timed
+series (seconds; n is reported), ``--variants worktree,REV`` also measures
+``suyuan.queries.trace`` as committed at git REV (only revisions where trace.py was one
+module, before 463cce9, and only while the tables it selects still match the store).
 Never used as a test: timings are printed, not asserted.
 """
 
@@ -76,6 +77,7 @@ from suyuan.identifiers.gs1 import gs1_check_digit
 from suyuan.queries import trace as worktree_trace
 from suyuan.storage.engine import make_engine
 from suyuan.storage.schema import upgrade
+from suyuan.storage.tables import metadata
 
 BOTTLE_GTIN = "06901234567892"
 GRAIN_GTIN, WHEAT_GTIN, KOJI_GTIN = "06901234000016", "06901234000023", "06901234000030"
@@ -94,17 +96,6 @@ MASK = (1 << 80) - 1
 CHUNK = 200_000
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = [60.0]  # a timed series stops after this many seconds (n is reported); --budget
-# BENCH-ONLY EXPERIMENT, not part of the schema: the corrections filter of the trace
-# queries ("events declared in error") reads ``events WHERE has_error_declaration IS TRUE``;
-# without an index that is a full scan of events in every statement that uses it. A partial
-# index holding only the (rare) declarations makes it a tiny index scan. The predicate is
-# written exactly as SQLAlchemy renders ``.is_(True)`` so both planners match it.
-EXPERIMENT_INDEX = {
-    "sqlite": "CREATE INDEX IF NOT EXISTS bench_ix_events_declarations ON events (id)"
-    " WHERE has_error_declaration IS 1",
-    "postgresql": "CREATE INDEX IF NOT EXISTS bench_ix_events_declarations ON events (id)"
-    " WHERE has_error_declaration IS true",
-}
 SECONDARY_TABLES = ("units", "events", "event_epcs", "records", "lots", "lot_edges")
 NAMESPACES = '{"sy": "https://suyuan.dev/ns/epcis/1"}'
 
@@ -772,7 +763,7 @@ def all_chunks(w: World) -> Iterator[Chunk]:
 class SqliteSink:
     """executemany into big transactions on a build-only connection."""
 
-    def __init__(self, path: Path, *, keep_indexes: bool = False) -> None:
+    def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path, isolation_level=None)
         for pragma in (
             "journal_mode=WAL",
@@ -786,8 +777,6 @@ class SqliteSink:
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
             f" AND tbl_name IN ({', '.join(repr(t) for t in SECONDARY_TABLES)})"
         ).fetchall()
-        if keep_indexes:
-            found = []
         self.indexes = [sql for _name, sql in found]
         for name, _sql in found:
             self.db.execute(f"DROP INDEX {name}")
@@ -821,7 +810,7 @@ class SqliteSink:
 class PostgresSink:
     """COPY FROM STDIN through psycopg, secondary indexes and unique constraints off."""
 
-    def __init__(self, url: str, *, keep_indexes: bool = False) -> None:
+    def __init__(self, url: str) -> None:
         import psycopg
 
         self.db = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
@@ -830,16 +819,12 @@ class PostgresSink:
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
             f" FROM pg_constraint WHERE contype = 'u' AND conrelid::regclass::text IN ({names})"
         ).fetchall()
-        if keep_indexes:
-            self.constraints = []
         for table, name, _definition in self.constraints:
             self.db.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         self.indexes = self.db.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
             f" AND tablename IN ({names}) AND indexname NOT LIKE 'pk_%'"
         ).fetchall()
-        if keep_indexes:
-            self.indexes = []
         for name, _definition in self.indexes:
             self.db.execute(f"DROP INDEX {name}")
         self.db.execute("SET session_replication_role = replica")  # no FK triggers in the load
@@ -906,73 +891,6 @@ def build(dialect: str, url: str, path: Path | None, n: int) -> dict[str, Any]:
         "rows": dict(counts),
         "world": {"units": n, "cases": w.cases, "pallets": w.pallets, "batch_size": w.batch_size},
     }
-
-
-def top_up(dialect: str, url: str, path: Path | None, n: int) -> dict[str, Any]:
-    """Add what a store built by the first version of this script lacks.
-
-    That version lost every store-case chunk after the first (a generator rebound the
-    lists it was filling): shipments of cases to stores beyond the first 100,000 cases,
-    case unpacking and sales. The generator is deterministic, so the missing rows are
-    those of ``store_cases`` with ids above what the store holds. They are inserted with
-    the indexes in place, then statistics are refreshed.
-    """
-    started = time.perf_counter()
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        max_event = conn.execute(sa.text("SELECT max(id) FROM events")).scalar_one()
-        max_record = conn.execute(sa.text("SELECT max(id) FROM records")).scalar_one()
-    engine.dispose()
-    w = World(n, dialect)
-    shipped = sum(1 for p in range(w.pallets) if w.pallet_fate(p) != "home")
-    w.record_id = N_GRAIN + N_WHEAT + N_KOJI + N_BASE + N_BLEND + N_BATCH + 3 * shipped
-    sink: SqliteSink | PostgresSink = (
-        SqliteSink(path, keep_indexes=True) if path else PostgresSink(url, keep_indexes=True)
-    )
-    counts: dict[str, int] = defaultdict(int)
-    lists: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-
-    def flush() -> Iterator[Chunk]:
-        for table, columns, rows in zip(
-            ("events", "event_epcs", "records"),
-            (EVENT_COLS, EPC_COLS, RECORD_COLS),
-            lists,
-            strict=True,
-        ):
-            yield table, columns, rows
-            rows.clear()
-
-    last = time.perf_counter()
-    for table, columns, rows in store_cases(w, flush, *lists):
-        keep = {"events": (0, max_event), "event_epcs": (1, max_event), "records": (0, max_record)}
-        col, limit = keep[table]
-        new = [r for r in rows if r[col] > limit]
-        sink.write(table, columns, new)
-        counts[table] += len(new)
-        if time.perf_counter() - last > 15:
-            last = time.perf_counter()
-            report(f"  [{dialect} top-up] {last - started:6.0f} s  {dict(counts)}")
-    if isinstance(sink, SqliteSink):
-        sink.db.execute("COMMIT")
-        sink.db.execute("PRAGMA analysis_limit=2000")
-        sink.db.execute("ANALYZE")
-        sink.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        sink.db.close()
-    else:
-        sink.db.execute("SET session_replication_role = DEFAULT")
-        sink.db.execute(
-            "SELECT setval(pg_get_serial_sequence('events', 'id'), max(id)) FROM events"
-        )
-        sink.db.execute(
-            "SELECT setval(pg_get_serial_sequence('records', 'id'), max(id)) FROM records"
-        )
-        sink.db.execute("VACUUM ANALYZE events")
-        sink.db.execute("VACUUM ANALYZE event_epcs")
-        sink.db.execute("VACUUM ANALYZE records")
-        sink.db.close()
-    total = time.perf_counter() - started
-    report(f"  [{dialect}] topped up in {total:.0f} s: {dict(counts)}")
-    return {"top_up_s": total, "rows": dict(counts)}
 
 
 # --- measurements --------------------------------------------------------------------------------
@@ -1145,24 +1063,28 @@ def forward(
     conn: sa.Connection, counter: Counter, actor: Actor, text: str, trace_forward: Callable
 ) -> dict[str, Any]:
     runs = []
-    for _ in range(2):
+    for _ in range(3):
         counter.by_statement.clear()
         before = counter.count
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         try:
             out = trace_forward(conn, actor, text)
         except Exception as exc:  # reported, not hidden
             conn.rollback()
             return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"}
-        runs.append((time.perf_counter() - t, counter.count - before))
+        runs.append((time.perf_counter() - t, time.process_time() - c, counter.count - before))
+        conn.rollback()  # each run in its own transaction, as an API request is
     slowest = sorted(((sum(v), k) for k, v in counter.by_statement.items()), reverse=True)[:3]
     return {
-        "seconds": [round(s, 3) for s, _q in runs],
-        "queries": runs[-1][1],
+        "seconds": [round(s, 3) for s, _c, _q in runs],
+        "cpu_seconds": [round(c, 3) for _s, c, _q in runs],
+        "load_1min": round(os.getloadavg()[0], 1),
+        "queries": runs[-1][2],
         "unit_count": out["unit_count"],
         "lots": len(out["lots"]),
         "holders": len(out["holders"]),
         "containers": sum(h["container_count"] for h in out["holders"]),
+        "containers_listed": sum(len(h["containers"]) for h in out["holders"]),
         "slowest": [{"s": round(s, 3), "sql": sql} for s, sql in slowest],
     }
 
@@ -1178,13 +1100,20 @@ def _line(r: dict[str, Any]) -> str:
 # --- sizes, machine, main -------------------------------------------------------------------------
 
 
-def apply_experiment(url: str) -> None:
-    """BENCH-ONLY: add the partial index of error declarations (see EXPERIMENT_INDEX)."""
+def missing_indexes(url: str) -> list[str]:
+    """Indexes the schema (storage/tables.py) declares that the store lacks: a store
+    built before an index was added is measured without it, and the report says so."""
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(EXPERIMENT_INDEX[engine.dialect.name]))
-        conn.execute(sa.text("ANALYZE events"))
+    found = set()
+    inspector = sa.inspect(engine)
+    for table in SECONDARY_TABLES:
+        found |= {ix["name"] for ix in inspector.get_indexes(table)}
     engine.dispose()
+    wanted = {ix.name for t in SECONDARY_TABLES for ix in metadata.tables[t].indexes}
+    missing = sorted(str(name) for name in wanted - found)
+    if missing:
+        report(f"  WARNING: the store lacks indexes of the schema: {', '.join(missing)}")
+    return missing
 
 
 def store_size(url: str, path: Path | None) -> int:
@@ -1238,14 +1167,11 @@ def recreate_database(admin_url: str, name: str, *, drop_only: bool = False) -> 
 def run_variants(dialect: str, url: str, args: argparse.Namespace, result: dict[str, Any]) -> None:
     """Measure each ``--variants`` entry on the store."""
     for variant in filter(None, args.variants.split(",")):
-        rev, _, extra = variant.partition("+")
-        report(f"  -- variant {variant}: trace.py of {rev}" + (f", with {extra}" if extra else ""))
-        if extra == "index":
-            apply_experiment(url)
-        tr = load_trace(None if rev == "worktree" else rev)
+        report(f"  -- variant {variant}: suyuan.queries.trace of {variant}")
+        tr = load_trace(None if variant == "worktree" else variant)
         result[variant] = measure(url, args.units, args.samples, args.seed, tr)
         if args.explain:
-            name = variant.replace("+", "_").replace("/", "_")
+            name = variant.replace("/", "_")
             explain(url, args.units, tr, Path(args.out) / f"plans_{dialect}_{name}.txt")
 
 
@@ -1264,10 +1190,10 @@ def run_one(dialect: str, args: argparse.Namespace) -> dict[str, Any]:
             recreate_database(args.pg_admin, args.pg_db)
     report(f"== {dialect}: {args.units:,} units ==")
     result: dict[str, Any] = {"dialect": dialect}
-    if args.top_up:
-        result["top_up"] = top_up(dialect, url, path, args.units)
     if not args.reuse:
         result["build"] = build(dialect, url, path, args.units)
+    else:
+        result["missing_indexes"] = missing_indexes(url)
     result["size_bytes"] = store_size(url, path)
     report(f"  store size {result['size_bytes'] / 1e9:.2f} GB")
     run_variants(dialect, url, args, result)
@@ -1295,15 +1221,12 @@ def main() -> None:
     )
     parser.add_argument("--pg-db", default="suyuan_bench")
     parser.add_argument("--reuse", action="store_true", help="measure an existing store")
-    parser.add_argument(
-        "--top-up", action="store_true", help="with --reuse: add the rows the first version lost"
-    )
     parser.add_argument("--drop", action="store_true", help="delete the store afterwards")
     parser.add_argument(
         "--variants",
-        default="worktree,worktree+index",
-        help="comma list: 'worktree' (trace.py as installed), a git revision (trace.py as"
-        " committed there), '+index' suffix = after the bench-only EXPERIMENT_INDEX",
+        default="worktree",
+        help="comma list: 'worktree' (suyuan.queries.trace as installed) or a git revision"
+        " (trace.py as committed there, while it was one module)",
     )
     parser.add_argument("--explain", action="store_true", help="write query plans to --out")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per timed series")

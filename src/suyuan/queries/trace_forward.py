@@ -67,8 +67,8 @@ def _roll_up(dialect: str) -> sa.CompoundSelect[Any]:
     rows ``part = 'c'``: the first ``:limit`` outermost containers per holder by key, with
     the units of the scope inside (``n``) and the holder's container count (``extra``)."""
     big = sa.BigInteger()
-    # Grouped by lot first: in the order of ix_units_lot_scope, so the database groups
-    # as it reads the index instead of sorting a million rows.
+    # Grouped by lot first: with an index on (lot_id, holder_id, status, parent_id) the
+    # database could group as it reads it (see docs/benchmarks.md, not in the schema).
     grouped = (units.c.lot_id, units.c.holder_id, units.c.status, units.c.parent_id)
     scope = (
         sa.select(*grouped, sa.func.count().label("n"))
