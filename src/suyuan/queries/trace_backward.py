@@ -18,7 +18,7 @@ from suyuan.domain.access import Actor
 from suyuan.queries.trace_core import (
     MAX_DEPTH,
     TraceNotFound,
-    counted_edges,
+    each_step,
     find_lot,
     holder_columns,
     holder_of,
@@ -106,12 +106,14 @@ def _genealogy(dialect: str) -> sa.Select[Any]:
     )
     if dialect == "postgresql":
         return _genealogy_by_lookups(walk)
-    edges = counted_edges()
     # UNION, not UNION ALL: a lot reached twice the same way is walked once.
     walk = walk.union(
-        sa.select(edges.c.input_lot_id, walk.c.depth + 1, edges.c.output_lot_id)
-        .join(walk, edges.c.output_lot_id == walk.c.lot_id)
-        .where(walk.c.depth < MAX_DEPTH)
+        sa.select(lot_edges.c.input_lot_id, walk.c.depth + 1, lot_edges.c.output_lot_id)
+        .join(walk, lot_edges.c.output_lot_id == walk.c.lot_id)
+        .where(
+            walk.c.depth < MAX_DEPTH,
+            each_step(lot_edges.c.event_pk.not_in(withdrawn()), walk.c.depth, dialect),
+        )
     )
     return (
         sa.select(lots, walk.c.depth, walk.c.output_id, *_product_columns())

@@ -152,6 +152,21 @@ def withdrawn() -> sa.CompoundSelect[Any]:
     return sa.union_all(declared, declarations)
 
 
+def each_step(
+    condition: sa.ColumnElement[bool], depth: sa.ColumnElement[Any], dialect: str
+) -> sa.ColumnElement[bool]:
+    """``condition`` on the table joined in the recursive step of a CTE, checked row by row.
+
+    SQLite cannot estimate the rows of a recursive CTE and assumes many; when a filter
+    of the step depends on the joined table alone it then builds a Bloom filter over that
+    whole table at every execution (all of lot_edges, or event_epcs below a few million
+    rows: milliseconds to seconds per trace). Tied to the CTE row (``OR depth < 0``, never
+    true) the filter stays a check per row. PostgreSQL gets the plain condition (the OR
+    spoils its plans).
+    """
+    return condition if dialect == "postgresql" else sa.or_(condition, depth < 0)
+
+
 def counted_edges() -> sa.Subquery:
     """Lot edges of events that still count."""
     return (

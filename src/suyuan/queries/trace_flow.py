@@ -20,6 +20,7 @@ from suyuan.queries.trace_core import (
     MOVEMENT_STEPS,
     Names,
     TraceNotFound,
+    each_step,
     holder_columns,
     holder_of,
     load_names,
@@ -58,9 +59,13 @@ def _history(dialect: str) -> sa.Select[Any]:
     reach = reach.union(
         sa.select(parent.c.epc, reach.c.depth + 1)
         .select_from(reach)
-        .join(child, sa.and_(child.c.epc == reach.c.epc, child.c.role == "child"))
-        .join(parent, sa.and_(parent.c.event_pk == child.c.event_pk, parent.c.role == "parent"))
-        .where(reach.c.depth < MAX_NESTING)
+        .join(child, child.c.epc == reach.c.epc)
+        .join(parent, parent.c.event_pk == child.c.event_pk)
+        .where(
+            reach.c.depth < MAX_NESTING,
+            each_step(child.c.role == "child", reach.c.depth, dialect),
+            each_step(parent.c.role == "parent", reach.c.depth, dialect),
+        )
     )
     keys = sa.select(reach.c.epc)
     nothing = sa.null()

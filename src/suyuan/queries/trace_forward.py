@@ -21,7 +21,7 @@ from suyuan.queries.trace_core import (
     MAX_DEPTH,
     TraceNotFound,
     binary,
-    counted_edges,
+    each_step,
     find_lot,
     holder_columns,
     holder_of,
@@ -29,8 +29,9 @@ from suyuan.queries.trace_core import (
     stage_name,
     statements,
     tune_transaction,
+    withdrawn,
 )
-from suyuan.storage.tables import enterprises, lots, units
+from suyuan.storage.tables import enterprises, lot_edges, lots, units
 
 CONTAINER_LIMIT = 100
 
@@ -47,12 +48,14 @@ def _descent(dialect: str) -> sa.Select[Any]:
         .where(lots.c.id == sa.bindparam("lot_id"))
         .cte("descent", recursive=True)
     )
-    edges = counted_edges()
     # UNION, not UNION ALL: a lot reached twice at the same depth is walked once.
     down = down.union(
-        sa.select(edges.c.output_lot_id, down.c.depth + 1)
-        .join(down, edges.c.input_lot_id == down.c.lot_id)
-        .where(down.c.depth < MAX_DEPTH)
+        sa.select(lot_edges.c.output_lot_id, down.c.depth + 1)
+        .join(down, lot_edges.c.input_lot_id == down.c.lot_id)
+        .where(
+            down.c.depth < MAX_DEPTH,
+            each_step(lot_edges.c.event_pk.not_in(withdrawn()), down.c.depth, dialect),
+        )
     )
     depth = (
         sa.select(down.c.lot_id, sa.func.min(down.c.depth).label("depth"))
