@@ -253,10 +253,8 @@ def test_the_served_front_answers_as_the_app_does(world: World) -> None:
         ("/01/06901234000993/21/ABCDEFGHIJKLMNOPQ", {}, BROWSER),
         ("/88.118.8/x/y", {}, JSON),
     ]
-    with (
-        TestClient(create_app(world.settings)) as plain,
-        TestClient(serving_app(create_app(world.settings))) as front,
-    ):
+    plain_app, front_app = create_app(world.settings), create_app(world.settings)
+    with TestClient(plain_app) as plain, TestClient(serving_app(front_app)) as front:
         for path, params, headers in requests:
             asked = headers | {"x-request-id": "req-1"}
             expected = plain.get(path, params=params, headers=asked)
@@ -273,6 +271,8 @@ def test_the_served_front_answers_as_the_app_does(world: World) -> None:
         assert len(front.get("/", headers=BROWSER).headers["x-request-id"]) == 32
         assert front.get("/healthz").status_code == 200
         assert front.get("/api/v1/products").status_code == 401
+    for app in (plain_app, front_app):
+        app.state.public_side.close()
 
 
 def test_a_shared_place_is_attached_to_the_last_check(client: TestClient, world: World) -> None:

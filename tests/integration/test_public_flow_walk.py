@@ -1,16 +1,20 @@
 """The public flow of a unit (QBT-T15.20) read from a hand-made projection on both databases:
 the movements of the unit and of every container above it, each container's only while the
 unit was inside it (a bottle repacked from one case into another), in time order; the same
-whether read alone (:meth:`PublicReader.flow`) or with the unit (:meth:`PublicReader.flow_of`).
+whether read alone (:meth:`PublicReader.flow`), with the unit (:meth:`PublicReader.flow_of`)
+or with the unit read on an event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -174,5 +178,33 @@ def test_the_walk_stops_at_six_levels(url: str) -> None:
         unit = reader.unit(chain[0])
         assert unit is not None
         assert reader.flow_of(unit) == steps
+    finally:
+        reader.db.close()
+
+
+def test_reads_awaited_on_the_event_loop_give_the_same_units(url: str) -> None:
+    """The awaited read (PostgreSQL: a few connections, each one query at a time; SQLite:
+    the plain read) gives what the plain read gives, also with more queries at once than
+    connections and after a failed query."""
+    reader = PublicReader(Database(url))
+    keys = [BOTTLE, CASE_A, CASE_B, PALLET, TOP, "/00/069012340000000030"] * 3
+
+    async def main() -> list[Any]:
+        answers = await asyncio.gather(*(reader.unit_and_counts_async(key) for key in keys))
+        if reader.reads_async:
+            assert reader._async is not None
+            with pytest.raises(psycopg.errors.DivisionByZero):
+                await reader._async.fetch("SELECT 1 / 0", {})
+        answers += await asyncio.gather(*(reader.unit_and_counts_async(key) for key in keys))
+        await reader.close_async()
+        return answers
+
+    try:
+        answers = asyncio.run(main())
+        expected = [reader.unit_and_counts(key) for key in keys] * 2
+        assert answers == expected
+        assert [reader.flow_of(unit) for unit, _ in answers if unit is not None] == [
+            reader.flow_of(unit) for unit, _ in expected if unit is not None
+        ]
     finally:
         reader.db.close()

@@ -11,6 +11,8 @@ a role granted nothing else, on SQLite through a published file opened read-only
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import contextlib
 import json
 import sqlite3
@@ -167,6 +169,11 @@ class Database:
         self._read_only = read_only
         self._writer = writer
         self._conn: Any = None
+
+    @property
+    def url(self) -> str:
+        """The database URL."""
+        return self._url
 
     def twin(self, *, writer: bool = False) -> Database:
         """Another connection to the same database; ``writer``: for batches written off the
@@ -337,6 +344,89 @@ class _Cache:
         return value
 
 
+class AsyncReads:
+    """PostgreSQL connections for reads awaited on the event loop (a few, each running one
+    query at a time), so a server keeps answering while its queries run. Bound to the
+    loop that first uses them; another loop gets new connections."""
+
+    SIZE = 4
+
+    def __init__(self, url: str) -> None:
+        self._dsn = normalise_database_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
+        self._loop: Any = None
+        self._idle: list[Any] = []
+        self._open = 0
+        self._waiting: collections.deque[Any] = collections.deque()
+
+    async def fetch(self, text: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run one query with named parameters and return its rows."""
+        conn = await self._acquire()
+        try:
+            cursor = await conn.execute(text, params)
+            rows: list[tuple[Any, ...]] = await cursor.fetchall()
+        except BaseException:
+            self._open -= 1
+            self._hand_on(None)
+            await conn.close()
+            raise
+        self._hand_on(conn)
+        return rows
+
+    async def _acquire(self) -> Any:
+        import psycopg
+
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._drop()
+            self._loop = loop
+        if self._idle:
+            return self._idle.pop()
+        if self._open < self.SIZE:
+            self._open += 1
+            try:
+                return await psycopg.AsyncConnection.connect(
+                    self._dsn, autocommit=True, options="-c jit=off"
+                )
+            except BaseException:
+                self._open -= 1
+                raise
+        waiter = loop.create_future()
+        self._waiting.append(waiter)
+        try:
+            conn = await waiter
+        except asyncio.CancelledError:  # a connection handed over meanwhile goes on
+            if waiter.done() and not waiter.cancelled():
+                self._hand_on(waiter.result())
+            raise
+        return conn if conn is not None else await self._acquire()
+
+    def _hand_on(self, conn: Any) -> None:
+        """Give a connection (or, after a failure, the right to open one) to the next
+        waiting query, or keep it."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(conn)
+                return
+        if conn is not None:
+            self._idle.append(conn)
+
+    def _drop(self) -> None:
+        """Forget connections made on another loop (their sockets closed at once)."""
+        for conn in self._idle:
+            conn.pgconn.finish()
+        self._idle = []
+        self._open = 0
+        self._waiting.clear()
+
+    async def close(self) -> None:
+        """Close the idle connections (on the loop that made them)."""
+        idle, self._idle = self._idle, []
+        self._open -= len(idle)
+        for conn in idle:
+            await conn.close()
+
+
 class PublicReader:
     """Reads the public projection; nothing else is reachable through it."""
 
@@ -344,6 +434,29 @@ class PublicReader:
         self.db = db
         self._products = _Cache()
         self._lots = _Cache()
+        self._async: AsyncReads | None = None
+
+    @property
+    def reads_async(self) -> bool:
+        """Whether :meth:`unit_and_counts_async` awaits its query (PostgreSQL)."""
+        return not self.db.is_sqlite
+
+    async def unit_and_counts_async(
+        self, key: str
+    ) -> tuple[PublicUnit | None, tuple[Any, ...] | None]:
+        """:meth:`unit_and_counts`, the query awaited on the running loop (PostgreSQL)."""
+        if self.db.is_sqlite:
+            return self.unit_and_counts(key)
+        if self._async is None:
+            self._async = AsyncReads(self.db.url)
+        rows = await self._async.fetch(_PG_UNIT_COUNTS_TRAIL, {"key": key})
+        unit, stored, _ = _pg_rows(rows)
+        return unit, stored
+
+    async def close_async(self) -> None:
+        """Close the connections of :meth:`unit_and_counts_async`."""
+        if self._async is not None:
+            await self._async.close()
 
     def tenant_of_gtin(self, gtin: str) -> int | None:
         """The enterprise that filed a GTIN (to find its code key ring), cached."""
@@ -424,17 +537,7 @@ class PublicReader:
 
     def _pg_read(self, statement: str, key: str) -> tuple[PublicUnit | None, Any, _Trail]:
         """PostgreSQL: the unit, its counter row and its trail (walk, flow) in one query."""
-        rows = self.db.fetch_named(statement, {"key": key})
-        walk = [(r[1], r[2], r[9], r[10], r[11]) for r in rows if r[0] == 1]
-        flows = [(r[1], r[2], r[9], r[11], r[3], r[4], r[5]) for r in rows if r[0] == 2]
-        if not rows or rows[0][0] != 0:
-            return None, None, (walk, flows)
-        head = rows[0]
-        unit = PublicUnit(
-            head[1], head[11], head[2], head[3], head[4], head[5], head[6], (walk, flows)
-        )
-        stored = None if head[12] is None else (head[12], head[9], head[7], head[8])
-        return unit, stored, (walk, flows)
+        return _pg_rows(self.db.fetch_named(statement, {"key": key}))
 
     def ticket(self, code: str) -> dict[str, Any] | None:
         """A market trace ticket (LZ-3)."""
@@ -490,6 +593,19 @@ class PublicReader:
             key=lambda row: (row[2], row[3]),
         )
         return walk, flows
+
+
+def _pg_rows(rows: list[tuple[Any, ...]]) -> tuple[PublicUnit | None, Any, _Trail]:
+    """The unit, its counter row and its trail from the rows of _PG_UNIT_TRAIL (or
+    _PG_UNIT_COUNTS_TRAIL)."""
+    walk = [(r[1], r[2], r[9], r[10], r[11]) for r in rows if r[0] == 1]
+    flows = [(r[1], r[2], r[9], r[11], r[3], r[4], r[5]) for r in rows if r[0] == 2]
+    if not rows or rows[0][0] != 0:
+        return None, None, (walk, flows)
+    head = rows[0]
+    unit = PublicUnit(head[1], head[11], head[2], head[3], head[4], head[5], head[6], (walk, flows))
+    stored = None if head[12] is None else (head[12], head[9], head[7], head[8])
+    return unit, stored, (walk, flows)
 
 
 def _steps(key: str, walk: list[tuple[Any, ...]], flows: list[tuple[Any, ...]]) -> list[FlowStep]:

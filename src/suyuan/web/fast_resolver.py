@@ -12,9 +12,11 @@ to the ASGI ``send``. Everything else goes on to FastAPI. Two forms:
   the request-id guard): what every in-process client of the app gets;
 * :func:`serving_app`, the same dispatcher *around* the app, for ``suyuan serve``: a
   consumer GET then skips Starlette's error middleware, the telemetry and body-limit
-  wrappers and the guard (it sets the ``x-request-id`` header the guard would). A request
-  whose answer fails is handed to the app as it is, so errors are answered (and logged)
-  exactly as without the front.
+  wrappers and the guard (it sets the ``x-request-id`` header the guard would), and on
+  PostgreSQL awaits the unit's query (:func:`~suyuan.web.routes.consumer_get_async`), so
+  one process keeps answering while its queries run. A request whose answer fails is
+  handed to the app as it is, so errors are answered (and logged) exactly as without the
+  front.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from __future__ import annotations
 import logging
 import os
 import random
+from collections.abc import Callable
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from suyuan.web.routes import PublicSide, Reply, consumer_get, side_of
+from suyuan.web.routes import PublicSide, Reply, consumer_get, consumer_get_async, side_of
 
 log = logging.getLogger(__name__)
 # Request ids: 128 random bits without a system call per request (they only need to be
@@ -36,8 +39,8 @@ _FIRST = frozenset("/0123456789qt")
 _NO_STORE = ((b"cache-control", b"no-store"), (b"vary", b"Accept"))
 
 
-def _reply(scope: Scope, app: Any) -> Reply | None:
-    """The consumer answer to ``scope``, or None when the request is not a consumer GET."""
+def _request(scope: Scope) -> tuple[str, str, str] | None:
+    """(path, query, accept) of a request that may be a consumer GET, else None."""
     path: str = scope.get("path", "")
     if (
         scope["type"] != "http"
@@ -56,11 +59,14 @@ def _reply(scope: Scope, app: Any) -> Reply | None:
         if name == b"accept":
             accept = value.decode("latin-1")
             break
+    return path, raw_query.decode("ascii"), accept
 
+
+def _side(app: Any) -> Callable[[], PublicSide]:
     def side() -> PublicSide:
         return side_of(app)
 
-    return consumer_get(path, raw_query.decode("ascii"), accept, side)
+    return side
 
 
 async def _send(send: Send, reply: Reply, extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
@@ -82,7 +88,8 @@ class FastResolver:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        reply = _reply(scope, scope.get("app"))
+        request = _request(scope)
+        reply = None if request is None else consumer_get(*request, _side(scope.get("app")))
         if reply is None:
             await self.app(scope, receive, send)
             return
@@ -94,10 +101,13 @@ class _Front:
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self.side = _side(app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.app(
+                scope, self._closing(receive) if scope["type"] == "lifespan" else receive, send
+            )
             return
         request_id = b""
         for name, value in scope["headers"]:
@@ -106,11 +116,13 @@ class _Front:
             elif name == b"content-length":  # a body: the guard decides about its size
                 await self.app(scope, receive, send)
                 return
-        try:
-            reply = _reply(scope, self.app)
-        except Exception:  # the app answers it again, with its own error handling
-            log.warning("consumer answer failed; handing it to the app", exc_info=True)
-            reply = None
+        request = _request(scope)
+        reply = None
+        if request is not None:
+            try:
+                reply = await consumer_get_async(*request, self.side)
+            except Exception:  # the app answers it again, with its own error handling
+                log.warning("consumer answer failed; handing it to the app", exc_info=True)
         if reply is None:
             await self.app(scope, receive, send)
             return
@@ -118,7 +130,22 @@ class _Front:
             request_id = b"%032x" % _ids.getrandbits(128)
         await _send(send, reply, ((b"x-request-id", request_id),))
 
+    def _closing(self, receive: Receive) -> Receive:
+        """The lifespan's receive: at shutdown, first close the connections reads were
+        awaited on (they belong to this event loop)."""
+
+        async def closing() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                side = getattr(self.app.state, "public_side", None)
+                if side is not None:
+                    await side.close_async()
+            return message
+
+        return closing
+
 
 def serving_app(app: Any) -> ASGIApp:
-    """``app`` (made by ``create_app``) behind a front that answers consumer GETs itself."""
+    """``app`` (made by ``create_app``) behind a front that answers consumer GETs itself,
+    awaiting its database reads where the database allows (PostgreSQL)."""
     return _Front(app)

@@ -27,7 +27,7 @@ from suyuan.domain.verdicts import (
     judge_code,
 )
 from suyuan.errors import InvalidIdentifier
-from suyuan.identifiers.forms import ContainerKey, UnitKey, parse_code
+from suyuan.identifiers.forms import CodeKey, ContainerKey, UnitKey, parse_code
 from suyuan.queries.public_view import FlowStep, PublicReader, PublicUnit
 from suyuan.services.codes import tenant_keyring
 from suyuan.web.feedback import Feedback
@@ -146,7 +146,6 @@ class Resolver:
         self.key_dir = Path(key_dir)
         self.thresholds = thresholds
         self._rings: dict[int, KeyRing | None] = {}
-        self._log = True
         # A full server keeps the scan counters next to the projection: read them together.
         self._joined = feedback.db is reader.db
         self._items: dict[tuple[str | None, str | None, str], _ItemPlan] = {}
@@ -174,18 +173,49 @@ class Resolver:
         self, code: str, *, lang: str, channel: str, place: str, log: bool = True
     ) -> Resolution:
         """Judge ``code`` (any printed form), log the check, and assemble the answer."""
-        self._log = log
+        start = self._start(code, lang, channel, place, log)
+        if isinstance(start, Resolution):
+            return start
+        while True:
+            mark = self.feedback.mark()
+            if self._joined:  # one query for the unit and its counter
+                unit, stored = self.reader.unit_and_counts(start.key.path)
+            else:
+                unit, stored = self.reader.unit(start.key.path), None
+            resolution = self._finish(start, unit, stored, mark)
+            if resolution is not None:
+                return resolution
+
+    async def resolve_async(self, code: str, *, lang: str, channel: str, place: str) -> Resolution:
+        """:meth:`resolve`, with the database read awaited on the event loop where the
+        reader can (PostgreSQL with the counters in the same database): other requests are
+        served while the query runs."""
+        if not (self._joined and self.reader.reads_async):
+            return self.resolve(code, lang=lang, channel=channel, place=place)
+        start = self._start(code, lang, channel, place, True)
+        if isinstance(start, Resolution):
+            return start
+        while True:
+            mark = self.feedback.mark()
+            unit, stored = await self.reader.unit_and_counts_async(start.key.path)
+            resolution = self._finish(start, unit, stored, mark)
+            if resolution is not None:
+                return resolution
+
+    def _start(
+        self, code: str, lang: str, channel: str, place: str, log: bool
+    ) -> Resolution | _Start:
+        """What the code alone decides (syntax, tag; market tickets), or what to read."""
         try:
             parsed = parse_code(code)
         except InvalidIdentifier:
             ticket = self.reader.ticket(code.strip()) if code.strip() else None
             if ticket is not None:
-                return self._ticket(code.strip(), ticket, lang=lang, channel=channel, place=place)
-            return self._done(
-                Resolution(code, None, Judgement(Verdict.MALFORMED, "malformed"), lang),
-                channel,
-                place,
-            )
+                return self._ticket(
+                    code.strip(), ticket, lang=lang, channel=channel, place=place, log=log
+                )
+            resolution = Resolution(code, None, Judgement(Verdict.MALFORMED, "malformed"), lang)
+            return self._done(resolution, channel, place, log)
         key = parsed.key
         well_formed, genuine = self.check_tag(key) if isinstance(key, UnitKey) else (True, None)
         if not well_formed or genuine is False:
@@ -195,37 +225,41 @@ class Resolver:
                 state=None,
                 history=ScanHistory(),
             )
-            return self._done(Resolution(code, key.path, judgement, lang), channel, place)
-        history: ScanHistory | None = None
-        while history is None:
-            if self._joined:  # one query for the unit and its counter
-                mark = self.feedback.mark()
-                unit, stored = self.reader.unit_and_counts(key.path)
-            else:
-                unit, stored = self.reader.unit(key.path), None
-            state = PublicState(unit.state) if unit is not None else None
-            if state not in _COUNTED_STATES:
-                history = ScanHistory()
-            elif self._joined:  # None: a batch of checks was written meanwhile, read again
-                history = self.feedback.merge_history(key.path, stored, mark)
-            else:
-                history = self.feedback.history(key.path)
+            return self._done(Resolution(code, key.path, judgement, lang), channel, place, log)
+        return _Start(code, key, genuine, lang, channel, place, log)
+
+    def _finish(
+        self, start: _Start, unit: PublicUnit | None, stored: Any, mark: int
+    ) -> Resolution | None:
+        """The answer from the published unit and its stored counter row; None when a batch
+        of checks was written between the read and now (read again)."""
+        key = start.key
+        state = PublicState(unit.state) if unit is not None else None
+        history: ScanHistory | None
+        if state not in _COUNTED_STATES:
+            history = ScanHistory()
+        elif self._joined:
+            history = self.feedback.merge_history(key.path, stored, mark)
+            if history is None:
+                return None
+        else:
+            history = self.feedback.history(key.path)
         judgement = judge_code(
             well_formed=True,
-            genuine_tag=genuine,
+            genuine_tag=start.genuine,
             state=state,
             history=history,
             thresholds=self.thresholds,
         )
-        resolution = Resolution(code, key.path, judgement, lang, history)
+        resolution = Resolution(start.code, key.path, judgement, start.lang, history)
         if unit is not None and judgement.verdict in _SHOWN_STATES:
             self._fill(resolution, unit)
         if isinstance(key, ContainerKey):
             resolution.kind = "container"
-        return self._done(resolution, channel, place)
+        return self._done(resolution, start.channel, start.place, start.log)
 
-    def _done(self, resolution: Resolution, channel: str, place: str) -> Resolution:
-        if not self._log:
+    def _done(self, resolution: Resolution, channel: str, place: str, log: bool) -> Resolution:
+        if not log:
             return resolution
         self.feedback.log_check(
             resolution.key,
@@ -289,7 +323,14 @@ class Resolver:
         return plan
 
     def _ticket(
-        self, code: str, ticket: dict[str, Any], *, lang: str, channel: str, place: str
+        self,
+        code: str,
+        ticket: dict[str, Any],
+        *,
+        lang: str,
+        channel: str,
+        place: str,
+        log: bool,
     ) -> Resolution:
         profile = find_profile(ticket["profile"])
         history = self.feedback.history(f"ticket:{code}")
@@ -311,7 +352,7 @@ class Resolver:
                 }
                 for item in profile.public_items
             ]
-        if not self._log:
+        if not log:
             return resolution
         self.feedback.log_check(
             f"ticket:{code}",
@@ -321,6 +362,19 @@ class Resolver:
             count=history.count + 1,
         )
         return resolution
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """A code that passed its syntax and tag checks: what to read and how to log it."""
+
+    code: str
+    key: CodeKey
+    genuine: bool | None
+    lang: str
+    channel: str
+    place: str
+    log: bool
 
 
 @dataclass(slots=True)

@@ -47,6 +47,10 @@ class PublicSide:
     reader: PublicReader
     base_url: str
 
+    async def close_async(self) -> None:
+        """Close the connections reads are awaited on (on their event loop)."""
+        await self.reader.close_async()
+
     def close(self) -> None:
         """Write pending checks and close connections."""
         self.feedback.close()
@@ -222,6 +226,38 @@ def linkset(base_url: str, resolution: Resolution) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Resolve:
+    """A consumer GET that resolves a code."""
+
+    code: str
+    channel: str
+    path: str
+    query: str
+    params: Mapping[str, str]
+    accept: str
+
+
+def _consumer(path: str, query: str, accept: str) -> Reply | _Resolve | None:
+    params = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+    if path == "/":
+        return Reply(200, HTML, home_page(language(params.get("lang"))), no_store=False)
+    if path == "/q":
+        code = params.get("code", "")
+        if not code.strip():
+            return Reply(400, HTML, home_page(language(params.get("lang"))), no_store=False)
+        return _Resolve(code[:256], "manual", path, query, params, accept)
+    if path.startswith(("/01/", "/00/")):
+        return _Resolve(path, "scan", path, query, params, accept)
+    if path.startswith("/t/") and len(path) > 3 and "/" not in path[3:]:
+        return _Resolve(path[3:][:128], "ticket", path, query, params, accept)
+    prefix, slash, suffix = path[1:].partition("/")
+    if slash and _IDIS_PREFIX.fullmatch(prefix) is not None:
+        # Industrial-internet identifier: /{enterprise prefix}/{GTIN + serial} (QBT-6.4, 7.2).
+        return _Resolve(f"{prefix}/{suffix}", "scan", path, query, params, accept)
+    return None
+
+
 def consumer_get(
     path: str, query: str, accept: str, side: Callable[[], PublicSide]
 ) -> Reply | None:
@@ -232,23 +268,37 @@ def consumer_get(
     PublicSide (only built when a code is resolved). Both the FastAPI routes and the
     front dispatcher answer through here.
     """
-    params = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
-    if path == "/":
-        return Reply(200, HTML, home_page(language(params.get("lang"))), no_store=False)
-    if path == "/q":
-        code = params.get("code", "")
-        if not code.strip():
-            return Reply(400, HTML, home_page(language(params.get("lang"))), no_store=False)
-        return _resolve(side(), code[:256], "manual", path, query, params, accept)
-    if path.startswith(("/01/", "/00/")):
-        return _resolve(side(), path, "scan", path, query, params, accept)
-    if path.startswith("/t/") and len(path) > 3 and "/" not in path[3:]:
-        return _resolve(side(), path[3:][:128], "ticket", path, query, params, accept)
-    prefix, slash, suffix = path[1:].partition("/")
-    if slash and _IDIS_PREFIX.fullmatch(prefix) is not None:
-        # Industrial-internet identifier: /{enterprise prefix}/{GTIN + serial} (QBT-6.4, 7.2).
-        return _resolve(side(), f"{prefix}/{suffix}", "scan", path, query, params, accept)
-    return None
+    job = _consumer(path, query, accept)
+    if not isinstance(job, _Resolve):
+        return job
+    public = side()
+    params = job.params
+    resolution = public.resolver.resolve(
+        job.code,
+        lang=language(params.get("lang")),
+        channel=job.channel,
+        place=coarse_place(params.get("place")),
+    )
+    return _answer(public, resolution, path=path, query=query, params=params, accept=accept)
+
+
+async def consumer_get_async(
+    path: str, query: str, accept: str, side: Callable[[], PublicSide]
+) -> Reply | None:
+    """:func:`consumer_get` with the database read awaited (see ``Resolver.resolve_async``):
+    the same answers."""
+    job = _consumer(path, query, accept)
+    if not isinstance(job, _Resolve):
+        return job
+    public = side()
+    params = job.params
+    resolution = await public.resolver.resolve_async(
+        job.code,
+        lang=language(params.get("lang")),
+        channel=job.channel,
+        place=coarse_place(params.get("place")),
+    )
+    return _answer(public, resolution, path=path, query=query, params=params, accept=accept)
 
 
 def home_page(lang: str) -> bytes:
@@ -260,21 +310,6 @@ def home_page(lang: str) -> bytes:
 
 
 _HOME: dict[str, bytes] = {}
-
-
-def _resolve(
-    side: PublicSide,
-    code: str,
-    channel: str,
-    path: str,
-    query: str,
-    params: Mapping[str, str],
-    accept: str,
-) -> Reply:
-    lang = language(params.get("lang"))
-    place = coarse_place(params.get("place"))
-    resolution = side.resolver.resolve(code, lang=lang, channel=channel, place=place)
-    return _answer(side, resolution, path=path, query=query, params=params, accept=accept)
 
 
 def _get(request: Request) -> Response:
