@@ -61,6 +61,7 @@ def serve(
             loop="auto",
             http="auto",
             backlog=backlog,
+            server_header=False,  # one header less to build, check and send per answer
         )
     finally:
         side.close()  # write the buffered checks

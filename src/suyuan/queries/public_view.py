@@ -611,7 +611,7 @@ def _pg_rows(rows: list[tuple[Any, ...]]) -> tuple[PublicUnit | None, Any, _Trai
 def _steps(key: str, walk: list[tuple[Any, ...]], flows: list[tuple[Any, ...]]) -> list[FlowStep]:
     """The flow steps of ``key``: each carrier's movements within the periods the unit was
     inside it."""
-    windows = _windows(key, walk)
+    windows = _windows(key, walk) if walk else {key: _ALWAYS}
     steps = []
     for carrier, step, at, _, place, shipper, receiver in flows:
         spans = windows.get(carrier)
@@ -619,9 +619,14 @@ def _steps(key: str, walk: list[tuple[Any, ...]], flows: list[tuple[Any, ...]]) 
             continue
         moment = to_utc(at)
         assert moment is not None
-        if any(_within(moment, span) for span in spans):
-            steps.append(FlowStep(moment, step, place, shipper, receiver))
+        for start, end in spans:
+            if (start is None or moment >= start) and (end is None or moment < end):
+                steps.append(FlowStep(moment, step, place, shipper, receiver))
+                break
     return steps
+
+
+_ALWAYS: list[Span] = [(None, None)]
 
 
 def _windows(key: str, rows: list[tuple[Any, ...]]) -> dict[str, list[Span]]:
@@ -648,10 +653,9 @@ def _windows(key: str, rows: list[tuple[Any, ...]]) -> dict[str, list[Span]]:
 def _intersect(
     a: tuple[datetime | None, datetime | None], b: tuple[datetime | None, datetime | None]
 ) -> tuple[datetime | None, datetime | None] | None:
-    starts = [s for s in (a[0], b[0]) if s is not None]
-    ends = [e for e in (a[1], b[1]) if e is not None]
-    start = max(starts) if starts else None
-    end = min(ends) if ends else None
+    (s1, e1), (s2, e2) = a, b
+    start = s2 if s1 is None else s1 if s2 is None else max(s1, s2)
+    end = e2 if e1 is None else e1 if e2 is None else min(e1, e2)
     if start is not None and end is not None and end <= start:
         return None
     return (start, end)

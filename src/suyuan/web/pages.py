@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from suyuan.web.i18n import text
-from suyuan.web.resolution import SHARED_ITEM, Resolution, show_time
+from suyuan.web.resolution import SHARED_ITEM, Resolution, StepJson, show_time
 
 _CACHE_SIZE = 50_000
 # Per-code strings of the answer page, filled into the cached page shapes.
@@ -181,6 +181,12 @@ def _flow_rows(steps: Any, lang: str) -> str:
     parts = []
     t = _words(lang)
     for step in steps:
+        if type(step) is StepJson:  # from the reader: its rows are kept with it
+            row = step.rendered.get(lang)
+            if row is None:
+                row = step.rendered[lang] = str(_rows().flow_step(step, t, _when))
+            parts.append(row)
+            continue
         key = _step_key(step, lang)
         row = _step_cache.get(key) if key is not None else None
         if row is None:
@@ -191,20 +197,9 @@ def _flow_rows(steps: Any, lang: str) -> str:
     return "".join(parts)
 
 
-_STEP_FIELDS = ("time", "step", "place", "shipper", "receiver")
-
-
 def _step_key(step: Any, lang: str) -> Hashable | None:
     if not isinstance(step, dict):
         return None
-    if len(step) == 5:  # a step from the reader: five text (or empty) fields
-        try:
-            key = (lang, *[step[name] for name in _STEP_FIELDS])
-        except KeyError:
-            pass
-        else:
-            if all(type(value) is str or value is None for value in key):
-                return key
     key = (lang, *[(name, type(value), value) for name, value in step.items()])
     return key if _hashable(key) else None
 
@@ -273,19 +268,14 @@ def render_resolution(
         values["flow_label"] is None,
         *[not values[name] for name in _SLOTS],
     )
-    parts = _shapes.get(key)
-    if parts is None:
-        parts = _shapes[key] = _split(_render(shape, _placeholders(values), {}, {}))
-    out = []
-    for index, part in enumerate(parts):
-        if index % 2 == 0:
-            out.append(part)
-        else:
-            out.append(escape(values[part]))
-    return "".join(out)
+    compiled = _shapes.get(key)
+    if compiled is None:
+        compiled = _shapes[key] = _compile(_render(shape, _placeholders(values), {}, {}))
+    template, names = compiled
+    return template.format(*[escape(values[name]) for name in names])
 
 
-_shapes: dict[tuple[Any, ...], list[str]] = {}
+_shapes: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
 
 
 def _render(
@@ -307,7 +297,11 @@ def _placeholders(values: dict[str, Any]) -> dict[str, Any]:
     return marked
 
 
-def _split(page: str) -> list[str]:
-    """Constant text and slot names, alternating."""
+def _compile(page: str) -> tuple[str, tuple[str, ...]]:
+    """The page as a format string with one field per per-code string, and their names."""
     pieces = _SLOT.split(page)
-    return [piece if n % 2 == 0 else _SLOTS[int(piece)] for n, piece in enumerate(pieces)]
+    template = "".join(
+        piece.replace("{", "{{").replace("}", "}}") if n % 2 == 0 else "{}"
+        for n, piece in enumerate(pieces)
+    )
+    return template, tuple(_SLOTS[int(piece)] for piece in pieces[1::2])

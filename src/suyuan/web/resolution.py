@@ -391,23 +391,34 @@ class _ItemPlan:
     rendered: dict[Any, Any] = field(default_factory=dict)
 
 
-def _flow_json(step: FlowStep) -> dict[str, Any]:
+class StepJson(dict[str, Any]):
+    """A flow step as JSON (a plain dict to every reader and to orjson), shared by every
+    answer that shows the step; ``rendered`` keeps its page row per language."""
+
+    __slots__ = ("rendered",)
+
+    def __init__(self, step: FlowStep) -> None:
+        super().__init__(
+            time=step.at.isoformat(),
+            step=step.step,
+            place=step.place,
+            shipper=step.shipper,
+            receiver=step.receiver,
+        )
+        self.rendered: dict[str, str] = {}
+
+
+def _flow_json(step: FlowStep) -> StepJson:
     """A flow step as JSON; one shared dict per distinct step (answers only read it)."""
     found = _steps_json.get(step)
     if found is None:
         if len(_steps_json) >= 50_000:
             _steps_json.clear()
-        found = _steps_json[step] = {
-            "time": step.at.isoformat(),
-            "step": step.step,
-            "place": step.place,
-            "shipper": step.shipper,
-            "receiver": step.receiver,
-        }
+        found = _steps_json[step] = StepJson(step)
     return found
 
 
-_steps_json: dict[FlowStep, dict[str, Any]] = {}
+_steps_json: dict[FlowStep, StepJson] = {}
 
 
 def _capital(label: str) -> str:
