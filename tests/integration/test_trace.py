@@ -17,6 +17,8 @@ from suyuan.bootstrap import Runtime
 from suyuan.config import Settings
 from suyuan.domain.access import Actor, Role
 from suyuan.queries.trace import TraceNotFound, trace_back, trace_flow, trace_forward
+from suyuan.queries.trace_core import in_list
+from suyuan.storage.tables import lots
 from trace_chains import (
     BASE,
     BLEND,
@@ -211,6 +213,40 @@ def test_forward_groups_units_by_holder_and_counts_each_case_once(world: World) 
 
 
 SORGHUM_LOT = "06901234000115:S1"
+
+
+@pytest.mark.parametrize("limit", [0, 1, None])
+def test_forward_lists_at_most_container_limit_containers_per_holder(
+    world: World, limit: int | None
+) -> None:
+    """A recall of a million units sits in ~50,000 containers: the answer lists the first
+    ``container_limit`` per holder by key and still counts them all."""
+    runtime, chain = world
+    with runtime.uow(write=False) as uow:
+        result = trace_forward(uow.connection, Actor.system(), SORGHUM_LOT, container_limit=limit)
+    assert result["container_limit"] == limit
+    (distributor,) = [h for h in result["holders"] if h["holder"]["slug"] == "distributor"]
+    assert distributor["container_count"] == 2
+    first_two = sorted([key(chain.cases["c3"]), key(chain.cases["c4"])])
+    listed = [c["key"] for c in distributor["containers"]]
+    assert listed == first_two[: 2 if limit is None else limit]
+    assert result["unit_count"] == 18
+
+
+def test_a_list_far_beyond_65535_values_is_one_parameter(world: World) -> None:
+    """Lot ids, keys and subjects go to the database as one parameter (an array, or JSON
+    for json_each): PostgreSQL's limit of 65,535 parameters never applies."""
+    runtime, chain = world
+    ids = [*range(10_000_000, 10_070_000), -1]
+    with runtime.uow(write=False) as uow:
+        conn = uow.connection
+        wanted = conn.execute(sa.select(lots.c.id).where(lots.c.key == chain.lots["S1"]))
+        ids.append(wanted.scalar_one())
+        statement = sa.select(lots.c.key).where(
+            in_list(lots.c.id, "ids", conn.dialect.name, sa.BigInteger())
+        )
+        found = conn.execute(statement, {"ids": ids}).scalars().all()
+    assert found == [chain.lots["S1"]]
 
 
 def test_forward_status_follows_event_time_not_capture_order(world: World) -> None:
