@@ -372,8 +372,8 @@ def test_others_see_only_public_fields_of_a_records_and_the_regulator_all(world:
 # each lot's inputs in one, records (a batch: + code probe, lot lookup, its unit codes);
 # forward: lot, descendant lots, one roll-up by holder/status/outermost container;
 # flow: unit, one statement for containers reached + packing history + movements, names.
-# On PostgreSQL each trace first sets no JIT (and generic plans, or more work_mem for a
-# forward trace) for its transaction: one statement more.
+# On PostgreSQL each trace first turns JIT off (and, for a forward trace, raises work_mem)
+# for its transaction: one statement more.
 BASELINES = {"back_bottle": 3, "back_batch": 5, "back_pallet": 3, "forward": 3, "flow": 3}
 
 

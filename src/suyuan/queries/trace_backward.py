@@ -23,6 +23,7 @@ from suyuan.queries.trace_core import (
     holder_columns,
     holder_of,
     in_list,
+    number,
     records_for,
     resolve_unit_key,
     stage_name,
@@ -41,6 +42,7 @@ UNIT_CODES_SHOWN = 1000
 @dataclass(frozen=True)
 class _Statements:
     packaging: sa.CompoundSelect[Any]
+    genealogy_of_one: sa.Select[Any]
     genealogy: sa.Select[Any]
     unit_codes: sa.Select[Any]
 
@@ -64,26 +66,26 @@ def _packaging(dialect: str) -> sa.CompoundSelect[Any]:
         .cte("up", recursive=True)
     )
     up = up.union_all(
-        sa.select(units.c.id, units.c.parent_id, up.c.depth + 1)
+        sa.select(units.c.id, units.c.parent_id, up.c.depth + number(1))
         .join(up, units.c.id == up.c.parent_id)
-        .where(up.c.depth < MAX_DEPTH)
+        .where(up.c.depth < number(MAX_DEPTH))
     )
     down = (
         sa.select(units.c.id, sa.literal_column("1").label("depth"))
         .join(up, units.c.parent_id == up.c.id)
-        .where(up.c.depth == 0)
+        .where(up.c.depth == number(0))
         .cte("down", recursive=True)
     )
     down = down.union_all(
-        sa.select(units.c.id, down.c.depth + 1)
+        sa.select(units.c.id, down.c.depth + number(1))
         .join(down, units.c.parent_id == down.c.id)
-        .where(down.c.depth < MAX_DEPTH)
+        .where(down.c.depth < number(MAX_DEPTH))
     )
     held = units.outerjoin(enterprises, enterprises.c.id == units.c.holder_id)
     upward = (
         sa.select(units, (-up.c.depth).label("nesting"), *holder_columns(), *_product_columns())
         .select_from(held.join(up, up.c.id == units.c.id))
-        .outerjoin(products, sa.and_(products.c.gtin == units.c.gtin, up.c.depth == 0))
+        .outerjoin(products, sa.and_(products.c.gtin == units.c.gtin, up.c.depth == number(0)))
     )
     nulls = [sa.null().label(c.name) for c in _product_columns()]
     downward = sa.select(
@@ -92,26 +94,35 @@ def _packaging(dialect: str) -> sa.CompoundSelect[Any]:
     return sa.union_all(upward, downward)
 
 
-def _genealogy(dialect: str) -> sa.Select[Any]:
+def _genealogy(dialect: str, *, one: bool) -> sa.Select[Any]:
     """The start lots and every lot upstream, each row one edge walked (``output_id`` is
-    the lot it went into; None for a start lot), with the lot's product."""
+    the lot it went into; None for a start lot), with the lot's product.
+
+    From ``:lot_id`` when ``one`` (a bottle's batch: PostgreSQL then keeps one generic
+    plan for the prepared statement instead of planning it again for each bottle, as it
+    does for a list of unknown length), else from the list ``:lot_ids``."""
+    start = (
+        lots.c.id == sa.bindparam("lot_id", type_=sa.BigInteger())
+        if one
+        else in_list(lots.c.id, "lot_ids", dialect, sa.BigInteger())
+    )
     walk = (
         sa.select(
             lots.c.id.label("lot_id"),
             sa.literal_column("0").label("depth"),
             sa.cast(sa.null(), BigId).label("output_id"),
         )
-        .where(in_list(lots.c.id, "lot_ids", dialect, sa.BigInteger()))
+        .where(start)
         .cte("genealogy", recursive=True)
     )
     if dialect == "postgresql":
         return _genealogy_by_lookups(walk)
     # UNION, not UNION ALL: a lot reached twice the same way is walked once.
     walk = walk.union(
-        sa.select(lot_edges.c.input_lot_id, walk.c.depth + 1, lot_edges.c.output_lot_id)
+        sa.select(lot_edges.c.input_lot_id, walk.c.depth + number(1), lot_edges.c.output_lot_id)
         .join(walk, lot_edges.c.output_lot_id == walk.c.lot_id)
         .where(
-            walk.c.depth < MAX_DEPTH,
+            walk.c.depth < number(MAX_DEPTH),
             each_step(lot_edges.c.event_pk.not_in(withdrawn()), walk.c.depth, dialect),
         )
     )
@@ -130,19 +141,19 @@ def _genealogy_by_lookups(walk: sa.CTE) -> sa.Select[Any]:
     edges = (
         sa.select(lot_edges.c.input_lot_id, lot_edges.c.output_lot_id)
         .where(lot_edges.c.output_lot_id == walk.c.lot_id, lot_edges.c.event_pk.not_in(withdrawn()))
-        .offset(0)
+        .offset(number(0))
         .lateral("edges")
     )
     walk = walk.union(
-        sa.select(edges.c.input_lot_id, walk.c.depth + 1, edges.c.output_lot_id)
+        sa.select(edges.c.input_lot_id, walk.c.depth + number(1), edges.c.output_lot_id)
         .select_from(walk.join(edges, sa.true()))
-        .where(walk.c.depth < MAX_DEPTH)
+        .where(walk.c.depth < number(MAX_DEPTH))
     )
-    lot = sa.select(lots).where(lots.c.id == walk.c.lot_id).limit(1).lateral("lot")
+    lot = sa.select(lots).where(lots.c.id == walk.c.lot_id).limit(number(1)).lateral("lot")
     product = (
         sa.select(*_product_columns())
         .where(products.c.gtin == lot.c.gtin)
-        .limit(1)
+        .limit(number(1))
         .lateral("product")
     )
     return sa.select(lot, walk.c.depth, walk.c.output_id, product).select_from(
@@ -160,7 +171,12 @@ def _unit_codes(dialect: str) -> sa.Select[Any]:
 
 
 def _build(dialect: str) -> _Statements:
-    return _Statements(_packaging(dialect), _genealogy(dialect), _unit_codes(dialect))
+    return _Statements(
+        _packaging(dialect),
+        _genealogy(dialect, one=True),
+        _genealogy(dialect, one=False),
+        _unit_codes(dialect),
+    )
 
 
 def _unit_dict(row: Any) -> dict[str, Any]:
@@ -207,7 +223,13 @@ def _lineage(conn: sa.Connection, lot_ids: list[int]) -> _Lineage:
     found = _Lineage({}, {}, {})
     if not lot_ids:
         return found
-    for row in conn.execute(statements(conn, _build).genealogy, {"lot_ids": lot_ids}):
+    built = statements(conn, _build)
+    rows = (
+        conn.execute(built.genealogy_of_one, {"lot_id": lot_ids[0]})
+        if len(lot_ids) == 1
+        else conn.execute(built.genealogy, {"lot_ids": lot_ids})
+    )
+    for row in rows:
         found.rows.setdefault(row.id, row)
         found.depth[row.id] = min(row.depth, found.depth.get(row.id, row.depth))
         if row.output_id is not None:

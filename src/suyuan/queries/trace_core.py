@@ -114,25 +114,26 @@ def binary(column: sa.ColumnElement[str], dialect: str) -> sa.ColumnElement[str]
 
 # PostgreSQL plans a recursive CTE blind (it guesses its rows), so a trace that reads a
 # handful of rows can cost more than jit_above_cost: compiling it with LLVM then takes
-# 30-1,000 ms for a statement that runs in 1 ms. For the same reason it re-plans such a
-# statement at every execution even once psycopg has prepared it (a generic plan looks
-# dearer than the custom ones), which is half the time of a backward trace: the short
-# traces ask for the generic plan. A recall scope groups a million units: with the
-# default work_mem (4 MB) its aggregates spill to disk, and it keeps custom plans (the
-# size of the scope matters to the plan).
-_SHORT = sa.text(
-    "SELECT set_config('jit', 'off', true),"
-    " set_config('plan_cache_mode', 'force_generic_plan', true)"
-)
+# 30-1,000 ms for a statement that runs in 1 ms. A recall scope groups a million units:
+# with the default work_mem (4 MB) its aggregates spill to disk.
+_SHORT = sa.text("SELECT set_config('jit', 'off', true)")
 _LARGE = sa.text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
 
 
 def tune_transaction(conn: sa.Connection, *, large: bool = False) -> None:
-    """On PostgreSQL, one statement that sets, for the rest of this transaction: no JIT,
-    and generic plans for prepared statements (or, for a ``large`` aggregate, 64 MB of
-    work_mem). Nothing to do on SQLite."""
+    """On PostgreSQL, one statement: no JIT for the rest of this transaction (and, for a
+    ``large`` aggregate, 64 MB of work_mem). Nothing to do on SQLite.
+
+    The settings last until the caller's transaction ends (``set_config(..., true)`` is
+    ``SET LOCAL``): harmless for the statements that may follow a trace in it."""
     if conn.dialect.name == "postgresql":
         conn.execute(_LARGE if large else _SHORT)
+
+
+def number(value: int) -> sa.ColumnElement[int]:
+    """An integer written into the SQL, not bound: a depth step or limit that never
+    changes, so PostgreSQL's plan for a prepared statement does not depend on it."""
+    return sa.literal_column(str(int(value)), sa.Integer())
 
 
 # --- what counts ---------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def each_step(
     true) the filter stays a check per row. PostgreSQL gets the plain condition (the OR
     spoils its plans).
     """
-    return condition if dialect == "postgresql" else sa.or_(condition, depth < 0)
+    return condition if dialect == "postgresql" else sa.or_(condition, depth < number(0))
 
 
 def counted_edges() -> sa.Subquery:
@@ -208,7 +209,7 @@ def _lot_lookups(dialect: str) -> _LotLookups:
         by_number=sa.select(lots)
         .where(lots.c.lot == sa.bindparam("lot"))
         .order_by(lots.c.id)
-        .limit(1),
+        .limit(number(1)),
     )
 
 

@@ -24,6 +24,7 @@ from suyuan.queries.trace_core import (
     holder_columns,
     holder_of,
     load_names,
+    number,
     resolve_unit_key,
     statements,
     tune_transaction,
@@ -57,12 +58,12 @@ def _history(dialect: str) -> sa.Select[Any]:
     # here to check would make SQLite build a Bloom filter over the whole events table
     # (it cannot estimate the rows of a recursive CTE): seconds instead of microseconds.
     reach = reach.union(
-        sa.select(parent.c.epc, reach.c.depth + 1)
+        sa.select(parent.c.epc, reach.c.depth + number(1))
         .select_from(reach)
         .join(child, child.c.epc == reach.c.epc)
         .join(parent, parent.c.event_pk == child.c.event_pk)
         .where(
-            reach.c.depth < MAX_NESTING,
+            reach.c.depth < number(MAX_NESTING),
             each_step(child.c.role == "child", reach.c.depth, dialect),
             each_step(parent.c.role == "parent", reach.c.depth, dialect),
         )

@@ -26,6 +26,7 @@ from suyuan.queries.trace_core import (
     holder_columns,
     holder_of,
     in_list,
+    number,
     stage_name,
     statements,
     tune_transaction,
@@ -50,10 +51,10 @@ def _descent(dialect: str) -> sa.Select[Any]:
     )
     # UNION, not UNION ALL: a lot reached twice at the same depth is walked once.
     down = down.union(
-        sa.select(lot_edges.c.output_lot_id, down.c.depth + 1)
+        sa.select(lot_edges.c.output_lot_id, down.c.depth + number(1))
         .join(down, lot_edges.c.input_lot_id == down.c.lot_id)
         .where(
-            down.c.depth < MAX_DEPTH,
+            down.c.depth < number(MAX_DEPTH),
             each_step(lot_edges.c.event_pk.not_in(withdrawn()), down.c.depth, dialect),
         )
     )
@@ -150,12 +151,17 @@ def _outermost(scope: sa.CTE, dialect: str) -> sa.CTE:
             .cte("tops", recursive=True)
         )
         return tops.union_all(
-            sa.select(tops.c.start, *columns, tops.c.depth + 1)
+            sa.select(tops.c.start, *columns, tops.c.depth + number(1))
             .join(tops, units.c.id == tops.c.parent_id)
-            .where(tops.c.depth < MAX_DEPTH)
+            .where(tops.c.depth < number(MAX_DEPTH))
         )
     wanted = starts.distinct().subquery("wanted")
-    first = sa.select(*columns).where(units.c.id == wanted.c.parent_id).limit(1).lateral("first")
+    first = (
+        sa.select(*columns)
+        .where(units.c.id == wanted.c.parent_id)
+        .limit(number(1))
+        .lateral("first")
+    )
     tops = (
         sa.select(
             wanted.c.parent_id.label("start"), *first.c, sa.literal_column("0").label("depth")
@@ -163,11 +169,13 @@ def _outermost(scope: sa.CTE, dialect: str) -> sa.CTE:
         .select_from(wanted.join(first, sa.true()))
         .cte("tops", recursive=True)
     )
-    step = sa.select(*columns).where(units.c.id == tops.c.parent_id).limit(1).lateral("step")
+    step = (
+        sa.select(*columns).where(units.c.id == tops.c.parent_id).limit(number(1)).lateral("step")
+    )
     return tops.union_all(
-        sa.select(tops.c.start, *step.c, tops.c.depth + 1)
+        sa.select(tops.c.start, *step.c, tops.c.depth + number(1))
         .select_from(tops.join(step, sa.true()))
-        .where(tops.c.depth < MAX_DEPTH)
+        .where(tops.c.depth < number(MAX_DEPTH))
     )
 
 
