@@ -131,8 +131,8 @@ class _Front:
         await _send(send, reply, ((b"x-request-id", request_id),))
 
     def _closing(self, receive: Receive) -> Receive:
-        """The lifespan's receive: at shutdown, first close the connections reads were
-        awaited on (they belong to this event loop)."""
+        """The lifespan's receive: at shutdown, first write the buffered checks and close
+        the public side's connections (those reads were awaited on belong to this loop)."""
 
         async def closing() -> Message:
             message = await receive()
@@ -140,6 +140,7 @@ class _Front:
                 side = getattr(self.app.state, "public_side", None)
                 if side is not None:
                     await side.close_async()
+                    side.close()
             return message
 
         return closing
