@@ -4,6 +4,7 @@ negotiation, linksets, complaints, page weight, and the public-only server."""
 
 from __future__ import annotations
 
+import gc
 import re
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from public_world import World, world_copy
 from suyuan.api.app import create_app
+from suyuan.cli import serve as serve_module
 from suyuan.storage.engine import make_engine
 from suyuan.storage.public_access import export_public, grant_public_role
 from suyuan.storage.public_tables import alerts, complaints, scan_counts, scan_log
@@ -273,6 +275,24 @@ def test_the_served_front_answers_as_the_app_does(world: World) -> None:
         assert front.get("/api/v1/products").status_code == 401
     for app in (plain_app, front_app):
         app.state.public_side.close()
+
+
+def test_serve_workers_build_the_same_app_from_the_environment(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve --workers N`: each worker process builds the served app from the settings the
+    parent hands over in the environment."""
+    monkeypatch.setenv(serve_module._WORKER_SETTINGS, world.settings.model_dump_json())
+    monkeypatch.setenv(serve_module._WORKER_PUBLIC, "")
+    try:
+        with TestClient(serve_module.worker_app()) as worker:
+            body = _json(worker, world.codes["genuine"])
+            assert (body["verdict"], body["links"]["self"]) == (
+                "genuine",
+                world.settings.resolver_url + world.codes["genuine"],
+            )
+    finally:
+        gc.unfreeze()
 
 
 def test_a_shared_place_is_attached_to_the_last_check(client: TestClient, world: World) -> None:
