@@ -320,7 +320,7 @@ class Feedback:
             before, places = stored.get(key, (0, set()))
             places = places | p.places
             after = before + p.count
-            encoded = json.dumps(sorted(places)[:50], ensure_ascii=False)
+            encoded = _encoded(places)
             if key in stored:
                 updates.append((p.count, encoded, stamp(p.last_at), key))
             else:
@@ -460,6 +460,20 @@ def _places(value: Any) -> set[str]:
 
 
 _place_lists: dict[str, frozenset[str]] = {}
+
+
+def _encoded(places: set[str]) -> str:
+    """The stored form of a code's places (at most 50, sorted), made once per set."""
+    key = frozenset(places)
+    found = _place_texts.get(key)
+    if found is None:
+        if len(_place_texts) >= 10_000:
+            _place_texts.clear()
+        found = _place_texts[key] = json.dumps(sorted(places)[:50], ensure_ascii=False)
+    return found
+
+
+_place_texts: dict[frozenset[str], str] = {}
 
 
 def _time_sqlite(moment: datetime) -> str:
