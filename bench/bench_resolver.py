@@ -58,6 +58,8 @@ class Result:
     load: float
     client: str = "asyncio"
     inproc_ms: float = 0.0
+    busy: float = 0.0  # share of the wall time the server process was on a CPU (max run)
+    db_ms: float | None = None  # PostgreSQL backends' CPU milliseconds per resolve
 
 
 def _free_port() -> int:
@@ -212,9 +214,16 @@ def serve(url: str, key_dir: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def measure(
-    name: str, url: str, key_dir: Path, build_seconds: float | None, accept: str, seconds: float
+    name: str,
+    url: str,
+    key_dir: Path,
+    build_seconds: float | None,
+    accept: str,
+    seconds: float,
+    latency_rate: float | None = None,
 ) -> Result:
-    """Both phases against one database."""
+    """Both phases against one database; the latency phase at ``latency_rate`` resolves/s
+    (default: half the measured maximum)."""
     os.sched_setaffinity(0, {1})
     paths = sample_paths(url, 5000)
     port = _free_port()
@@ -222,21 +231,24 @@ def measure(
     try:
         _run(closed_loop(port, paths, accept, 3, 16))  # warm caches
         cpu_before = _cpu_seconds(process.pid)
+        db_before = _backend_cpu(url)
         client = "wrk" if shutil.which("wrk") else "asyncio"
         if client == "wrk":
             max_rps, errors, took = wrk_loop(port, paths, accept, seconds, 16)
         else:
             max_rps, errors = _run(closed_loop(port, paths, accept, seconds, 16))
             took = seconds
-        cpu_rps = max_rps * took / max(_cpu_seconds(process.pid) - cpu_before, 1e-9)
+        server_cpu = max(_cpu_seconds(process.pid) - cpu_before, 1e-9)
+        db_cpu = None if db_before is None else (_backend_cpu(url) or 0.0) - db_before
+        cpu_rps = max_rps * took / server_cpu
         load = os.getloadavg()[0]
-        half = max_rps / 2
+        half = latency_rate or max_rps / 2
         latencies, more = _run(open_loop(port, paths, accept, half, seconds, 64))
     finally:
         process.terminate()
         process.wait(timeout=10)
     latencies.sort()
-    return Result(
+    result = Result(
         name,
         len(paths),
         build_seconds,
@@ -250,6 +262,31 @@ def measure(
         load,
         client,
     )
+    result.busy = server_cpu / took
+    if db_cpu is not None:
+        result.db_ms = db_cpu * 1000 / (max_rps * took)
+    return result
+
+
+def _backend_cpu(url: str) -> float | None:
+    """PostgreSQL: CPU seconds so far of the server processes serving ``url``'s database
+    (from their process titles in /proc); None for SQLite."""
+    if url.startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    marker = f" {make_url(url).database} "
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if title.startswith("postgres:") and marker in title:
+                total += _cpu_seconds(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 _WRK_SCRIPT = """
@@ -410,20 +447,24 @@ def report(results: list[Result], scale: str, units: dict[str, int]) -> str:
         "pinned to core 0 with `taskset -c 0`; the load generator pinned to core 1, keep-alive,",
         "rotating over ~5,000 real codes plus 5 % forged and unknown ones. Max: closed loop,",
         "16 connections (wrk, one thread, when installed; else an asyncio client). Latency:",
-        "open loop (asyncio client) at half the max rate, 64 connections, measured from the",
-        "scheduled send time. In-process: the ASGI app called directly, CPU time per request.",
+        "open loop (asyncio client on uvloop) at half the max rate unless given, 64",
+        "connections, measured from the scheduled send time. In-process: what `serve` runs (the",
+        "consumer front and the app) called directly, CPU time per request with the scan-log",
+        "writer thread. Server busy: the server's CPU seconds over the wall seconds of the max",
+        "run. PostgreSQL CPU: its backends for this database (not pinned, not in the server's).",
         "",
         "| database | answer | build (s) | in-process CPU ms/req | max resolves/s (client) "
-        "| per server CPU-second | load avg | at half rate | p50 (ms) | p99 (ms) | errors |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| server busy | per server CPU-second | PostgreSQL CPU ms/req | load avg "
+        "| latency at /s | p50 (ms) | p99 (ms) | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         kind = "JSON" if "json" in r.accept else "HTML page"
         build_text = f"{r.build_seconds:.0f}" if r.build_seconds else "reused"
         lines.append(
             f"| {r.database} | {kind} | {build_text} | {r.inproc_ms:.2f} "
-            f"| {r.max_rps:,.0f} ({r.client}) | {r.cpu_rps:,.0f} "
-            f"| {r.load:.1f} | {r.half_rps:,.0f} "
+            f"| {r.max_rps:,.0f} ({r.client}) | {r.busy:.0%} | {r.cpu_rps:,.0f} "
+            f"| {'—' if r.db_ms is None else f'{r.db_ms:.2f}'} | {r.load:.1f} | {r.half_rps:,.0f} "
             f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
         )
     lines += ["", *NOTES]
@@ -464,6 +505,9 @@ def main() -> None:
     parser.add_argument("--inprocess", type=int, default=3000, help="requests in process")
     parser.add_argument("--profile", action="store_true", help="print the in-process profile")
     parser.add_argument("--postgres-keys", type=Path, help="key dir of the PostgreSQL world")
+    parser.add_argument(
+        "--latency-rate", type=float, help="resolves/s of the latency run (default: half max)"
+    )
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     targets = [
@@ -478,7 +522,7 @@ def main() -> None:
         keys.parent.mkdir(parents=True, exist_ok=True)
         seconds = build(url, keys, args.scale)
         for accept in ("text/html", "application/json"):
-            result = measure(name, url, keys, seconds, accept, args.seconds)
+            result = measure(name, url, keys, seconds, accept, args.seconds, args.latency_rate)
             result.inproc_ms = in_process(url, keys, accept, args.inprocess, args.profile)
             results.append(result)
             print(result, flush=True)  # noqa: T201
