@@ -269,8 +269,8 @@ def measure(
 
 
 def _backend_cpu(url: str) -> float | None:
-    """PostgreSQL: CPU seconds so far of the server processes serving ``url``'s database
-    (from their process titles in /proc); None for SQLite."""
+    """PostgreSQL: CPU seconds so far of the backends serving ``url``'s database (from their
+    process titles in /proc; autovacuum workers left out); None for SQLite."""
     if url.startswith("sqlite"):
         return None
     from sqlalchemy.engine import make_url
@@ -282,7 +282,7 @@ def _backend_cpu(url: str) -> float | None:
             continue
         try:
             title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            if title.startswith("postgres:") and marker in title:
+            if title.startswith("postgres:") and marker in title and "autovacuum" not in title:
                 total += _cpu_seconds(int(entry.name))
         except (OSError, ValueError):
             continue
