@@ -17,7 +17,7 @@ from suyuan.bootstrap import Runtime
 from suyuan.config import Settings
 from suyuan.domain.access import Actor, Role
 from suyuan.queries.trace import TraceNotFound, trace_back, trace_flow, trace_forward
-from suyuan.queries.trace_core import in_list
+from suyuan.storage.bulk import in_list
 from suyuan.storage.tables import lots
 from trace_chains import (
     BASE,

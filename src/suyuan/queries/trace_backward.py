@@ -22,7 +22,6 @@ from suyuan.queries.trace_core import (
     find_lot,
     holder_columns,
     holder_of,
-    in_list,
     number,
     records_for,
     resolve_unit_key,
@@ -31,6 +30,7 @@ from suyuan.queries.trace_core import (
     tune_transaction,
     withdrawn,
 )
+from suyuan.storage.bulk import in_list
 from suyuan.storage.tables import BigId, enterprises, lot_edges, lots, products, units
 
 QC_TYPES = frozenset(

@@ -16,9 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from suyuan.domain.access import Actor, Role
 from suyuan.domain.events import identifier_key
@@ -26,6 +24,7 @@ from suyuan.domain.operations import PARTY_BASE, STAGE_BASE
 from suyuan.domain.profiles import find_profile
 from suyuan.errors import InvalidIdentifier, NotFound
 from suyuan.identifiers.forms import parse_code
+from suyuan.storage.bulk import in_list
 from suyuan.storage.tables import (
     enterprises,
     event_corrections,
@@ -71,40 +70,6 @@ def statements(conn: sa.Connection, build: Callable[[str], T]) -> T:
     if found is None:
         found = _BUILT[(build, dialect)] = build(dialect)
     return found
-
-
-class ValueList(sa.TypeDecorator[Sequence[Any]]):
-    """A list bound as one parameter: a PostgreSQL array, or JSON text for ``json_each``."""
-
-    impl = sa.String
-    cache_ok = True
-
-    def __init__(self, item: sa.types.TypeEngine[Any]) -> None:
-        super().__init__()
-        self.item = item
-
-    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.ARRAY(self.item))
-        return dialect.type_descriptor(sa.String())
-
-    def process_bind_param(self, value: Sequence[Any] | None, dialect: sa.Dialect) -> Any:
-        if value is None:
-            return None
-        if dialect.name == "postgresql":
-            return list(value)
-        return orjson.dumps(list(value)).decode()
-
-
-def in_list(
-    column: sa.ColumnElement[Any], name: str, dialect: str, item: sa.types.TypeEngine[Any]
-) -> sa.ColumnElement[bool]:
-    """``column IN (the list bound as :name)``, as one parameter (see the module doc)."""
-    values = sa.bindparam(name, type_=ValueList(item))
-    if dialect == "postgresql":
-        return column == sa.any_(values)
-    listed = sa.func.json_each(values).table_valued("value")
-    return column.in_(sa.select(listed.c.value))
 
 
 def binary(column: sa.ColumnElement[str], dialect: str) -> sa.ColumnElement[str]:

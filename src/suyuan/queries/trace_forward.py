@@ -25,13 +25,13 @@ from suyuan.queries.trace_core import (
     find_lot,
     holder_columns,
     holder_of,
-    in_list,
     number,
     stage_name,
     statements,
     tune_transaction,
     withdrawn,
 )
+from suyuan.storage.bulk import in_list
 from suyuan.storage.tables import enterprises, lot_edges, lots, units
 
 CONTAINER_LIMIT = 100

@@ -29,15 +29,51 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+class ValueList(sa.TypeDecorator[Sequence[Any]]):
+    """A list bound as one parameter: a PostgreSQL array, or JSON text for ``json_each``."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, item: sa.types.TypeEngine[Any]) -> None:
+        super().__init__()
+        self.item = item
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(self.item))
+        return dialect.type_descriptor(sa.String())
+
+    def process_bind_param(self, value: Sequence[Any] | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            return list(value)
+        return orjson.dumps(list(value)).decode()
+
+
+def _in_values(
+    column: sa.ColumnElement[Any], values: sa.BindParameter[Any], dialect: str
+) -> sa.ColumnElement[bool]:
+    if dialect == "postgresql":
+        return column == sa.any_(values)
+    listed = sa.func.json_each(values).table_valued("value")
+    return column.in_(sa.select(listed.c.value))
+
+
+def in_list(
+    column: sa.ColumnElement[Any], name: str, dialect: str, item: sa.types.TypeEngine[Any]
+) -> sa.ColumnElement[bool]:
+    """``column IN (the list bound as :name)``, for statements built once and executed with
+    the list as the ``name`` parameter."""
+    return _in_values(column, sa.bindparam(name, type_=ValueList(item)), dialect)
+
+
 def any_of(dialect: sa.Dialect, column: Any, values: Iterable[Any]) -> sa.ColumnElement[bool]:
-    """``column IN values`` with the values bound as one parameter (strings or integers)."""
-    listed = list(values)
-    if dialect.name == "postgresql":
-        element_type = column.type if not isinstance(column.type, sa.Integer) else sa.BigInteger()
-        array = sa.bindparam(None, listed, type_=postgresql.ARRAY(element_type))
-        return column == sa.any_(array)  # type: ignore[no-any-return]
-    values_of = sa.func.json_each(sa.bindparam(None, orjson.dumps(listed).decode()))
-    return column.in_(sa.select(sa.column("value")).select_from(values_of))  # type: ignore[no-any-return]
+    """``column IN values`` with the values bound now, as one parameter (strings or integers)."""
+    item = sa.BigInteger() if isinstance(column.type, sa.Integer) else column.type
+    bound = sa.bindparam(None, list(values), type_=ValueList(item))
+    return _in_values(column, bound, dialect.name)
 
 
 _UNSET = object()
