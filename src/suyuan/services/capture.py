@@ -278,11 +278,13 @@ def _capture_all(
     progress: Progress | None,
 ) -> LedgerHead:
     for prepared, count in _batches(iterator, result):
-        head = _capture_batch(conn, tenant_id, own, prepared, capture_id, head, refused, result)
+        head, changed = _capture_batch(
+            conn, tenant_id, own, prepared, capture_id, head, refused, result
+        )
         if not (result.errors and behaviour is Behaviour.ROLLBACK):
             # Done per batch so that memory stays flat on large documents (the
             # transaction is doomed once rollback behaviour met a bad event).
-            publish_captured(conn, tenant_id)
+            publish_captured(conn, tenant_id, changed=changed)
             if head.last_seq - head.sealed_seq >= seal_every:
                 head = _seal(conn, tenant_id, head, seal_every, key_dir)
         if progress is not None:
@@ -384,7 +386,8 @@ def _capture_batch(
     head: LedgerHead,
     refused: set[str],
     result: CaptureResult,
-) -> LedgerHead:
+) -> tuple[LedgerHead, list[str]]:
+    """Store one batch; returns the new ledger head and the keys of the units it changed."""
     # The store keeps 255 characters of a dedup key: look up what it keeps.
     stored = event_store.existing_dedup_keys(conn, tenant_id, [p.dedup_key[:255] for p in prepared])
     fresh: list[_Prepared] = []
@@ -473,7 +476,7 @@ def _store(
     capture_id: int,
     head: LedgerHead,
     result: CaptureResult,
-) -> LedgerHead:
+) -> tuple[LedgerHead, list[str]]:
     recorded = now()
     rows: list[dict[str, Any]] = []
     seq, link = head.last_seq, head.head
@@ -500,6 +503,8 @@ def _store(
     corrections = _corrections(conn, tenant_id, declared)
     event_store.insert_index_rows(conn, epc_rows, attribute_rows, corrections)
     new_lots = [key for key, lot in projection.lots.items() if lot.is_new]
+    # What the batch changed, before saving clears the flags: publishing reads only these.
+    changed = [key for key, state in projection.units.items() if state.is_new or state.dirty]
     event_store.save_projection(conn, projection, placeholder, recorded)
     stored = store_event_records(
         conn, tenant_id, [(i.parsed.event, pk) for i, pk in zip(accepted, pks, strict=True)]
@@ -513,7 +518,7 @@ def _store(
     room = MAX_EVENT_IDS - len(result.event_ids)
     if room > 0:
         result.event_ids.extend(row["event_id"] for row in rows[:room])
-    return LedgerHead(seq, link, head.sealed_seq)
+    return LedgerHead(seq, link, head.sealed_seq), changed
 
 
 def _event_row(

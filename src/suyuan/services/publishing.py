@@ -11,7 +11,7 @@ Only the values of the profile's public items are ever written; nothing internal
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -91,8 +91,16 @@ def _upsert(
 # --- entry points ---------------------------------------------------------------------------
 
 
-def publish_captured(conn: sa.Connection, tenant_id: int) -> int:
-    """Publish what the tenant's events since the last publish changed; returns units written."""
+def publish_captured(
+    conn: sa.Connection, tenant_id: int, *, changed: Collection[str] | None = None
+) -> int:
+    """Publish what the tenant's events since the last publish changed; returns units written.
+
+    ``changed`` is, when the caller knows it, every unit whose stored state those events
+    changed (capture passes the keys its projection created or updated, containers'
+    contents included); the units are then not found again from the events' identifiers
+    and a walk down every named container.
+    """
     mark = conn.execute(
         sa.select(public_watermarks.c.last_event_pk).where(
             public_watermarks.c.tenant_id == tenant_id
@@ -104,7 +112,7 @@ def publish_captured(conn: sa.Connection, tenant_id: int) -> int:
     ).scalar()
     if top is None or int(top) <= last:
         return 0
-    written = _publish_events(conn, tenant_id, last, int(top))
+    written = _publish_events(conn, tenant_id, last, int(top), changed)
     _upsert(
         conn,
         public_watermarks,
@@ -150,17 +158,10 @@ def _publish_all_units(conn: sa.Connection) -> int:
 # --- one range of events ------------------------------------------------------------------
 
 
-def _publish_events(conn: sa.Connection, tenant_id: int, after: int, upto: int) -> int:
+def _publish_events(
+    conn: sa.Connection, tenant_id: int, after: int, upto: int, changed: Collection[str] | None
+) -> int:
     window = sa.and_(events.c.tenant_id == tenant_id, events.c.id > after, events.c.id <= upto)
-    touched = list(
-        dict.fromkeys(
-            conn.execute(
-                sa.select(event_epcs.c.epc)
-                .join(events, events.c.id == event_epcs.c.event_pk)
-                .where(window, event_epcs.c.role.in_(("epc", "child", "parent", "output")))
-            ).scalars()
-        )
-    )
     rows = conn.execute(
         sa.select(
             events.c.id,
@@ -179,8 +180,18 @@ def _publish_events(conn: sa.Connection, tenant_id: int, after: int, upto: int) 
     ).all()
     _publish_packing(conn, [r for r in rows if r.event_type == "AggregationEvent"])
     _publish_flow(conn, [r for r in rows if r.biz_step in _FLOW_STEPS])
-    keys = touched + _descendant_keys(conn, touched)
-    written = _publish_units(conn, list(dict.fromkeys(keys)))
+    if changed is None:
+        touched = list(
+            dict.fromkeys(
+                conn.execute(
+                    sa.select(event_epcs.c.epc)
+                    .join(events, events.c.id == event_epcs.c.event_pk)
+                    .where(window, event_epcs.c.role.in_(("epc", "child", "parent", "output")))
+                ).scalars()
+            )
+        )
+        changed = touched + _descendant_keys(conn, touched)
+    written = _publish_units(conn, list(dict.fromkeys(changed)))
     record_lots = conn.execute(
         sa.select(records.c.subject)
         .join(events, events.c.id == records.c.event_pk)
