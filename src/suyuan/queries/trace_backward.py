@@ -27,7 +27,6 @@ from suyuan.queries.trace_core import (
     resolve_unit_key,
     stage_name,
     statements,
-    tune_transaction,
     withdrawn,
 )
 from suyuan.storage.bulk import in_list
@@ -258,7 +257,6 @@ def _lot_list(lineage: _Lineage, lot_records: dict[str, list[dict[str, Any]]]) -
 
 def trace_back(conn: sa.Connection, actor: Actor, text: str) -> dict[str, Any]:
     """From a code (any printed form) or a batch: packaging, product, genealogy, records, QC."""
-    tune_transaction(conn)
     key = resolve_unit_key(text)
     chain = list(conn.execute(statements(conn, _build).packaging, {"key": key})) if key else []
     if not chain:

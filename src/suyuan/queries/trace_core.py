@@ -77,22 +77,16 @@ def binary(column: sa.ColumnElement[str], dialect: str) -> sa.ColumnElement[str]
     return column.collate("C") if dialect == "postgresql" else column
 
 
-# PostgreSQL plans a recursive CTE blind (it guesses its rows), so a trace that reads a
-# handful of rows can cost more than jit_above_cost: compiling it with LLVM then takes
-# 30-1,000 ms for a statement that runs in 1 ms. A recall scope groups a million units:
-# with the default work_mem (4 MB) its aggregates spill to disk.
-_SHORT = sa.text("SELECT set_config('jit', 'off', true)")
-_LARGE = sa.text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+# A recall scope groups a million units: with the default work_mem (4 MB) its aggregates
+# spill to disk. (No JIT is a setting of every PostgreSQL connection: storage/engine.py.)
+_LARGE = sa.text("SELECT set_config('work_mem', '64MB', true)")
 
 
-def tune_transaction(conn: sa.Connection, *, large: bool = False) -> None:
-    """On PostgreSQL, one statement: no JIT for the rest of this transaction (and, for a
-    ``large`` aggregate, 64 MB of work_mem). Nothing to do on SQLite.
-
-    The settings last until the caller's transaction ends (``set_config(..., true)`` is
-    ``SET LOCAL``): harmless for the statements that may follow a trace in it."""
+def allow_large_aggregate(conn: sa.Connection) -> None:
+    """On PostgreSQL, one statement: 64 MB of work_mem until the caller's transaction ends
+    (``set_config(..., true)`` is ``SET LOCAL``). Nothing to do on SQLite."""
     if conn.dialect.name == "postgresql":
-        conn.execute(_LARGE if large else _SHORT)
+        conn.execute(_LARGE)
 
 
 def number(value: int) -> sa.ColumnElement[int]:

@@ -27,7 +27,6 @@ from suyuan.queries.trace_core import (
     number,
     resolve_unit_key,
     statements,
-    tune_transaction,
     withdrawn,
 )
 from suyuan.storage.tables import enterprises, event_epcs, events, units
@@ -202,7 +201,6 @@ def _inside(moment: Any, spans: list[Span]) -> bool:
 def trace_flow(conn: sa.Connection, actor: Actor, text: str) -> dict[str, Any]:
     """The ordered path of custody of a unit (QBT-T15.20): time, place, shipper, receiver,
     documents — from its own movements and those of the containers it travelled in."""
-    tune_transaction(conn)
     key = resolve_unit_key(text)
     unit = conn.execute(statements(conn, _unit), {"key": key}).first() if key else None
     if unit is None:

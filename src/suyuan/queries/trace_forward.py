@@ -20,6 +20,7 @@ from suyuan.domain.access import Actor
 from suyuan.queries.trace_core import (
     MAX_DEPTH,
     TraceNotFound,
+    allow_large_aggregate,
     binary,
     each_step,
     find_lot,
@@ -28,7 +29,6 @@ from suyuan.queries.trace_core import (
     number,
     stage_name,
     statements,
-    tune_transaction,
     withdrawn,
 )
 from suyuan.storage.bulk import in_list
@@ -191,7 +191,7 @@ def trace_forward(
     lot_row = find_lot(conn, text)
     if lot_row is None:
         raise TraceNotFound(f"batch {text!r} not found", detail={"lot": text})
-    tune_transaction(conn, large=True)
+    allow_large_aggregate(conn)
     built = statements(conn, _build)
     # Sorted here, not in SQL: collations differ between databases, results must not.
     descendants = sorted(

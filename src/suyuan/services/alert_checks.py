@@ -113,8 +113,13 @@ def _sensor_findings(
     return findings
 
 
-def _tree(conn: sa.Connection, keys: Sequence[str]) -> list[Any]:
-    """Each named unit and everything packed inside it, with its lot's status."""
+def _blocked_units(conn: sa.Connection, keys: Sequence[str]) -> list[Any]:
+    """The units under recall or of a held or recalled lot among the named units and
+    everything packed inside them, each with the named unit (``root``) it was found under.
+
+    Only those rows leave the database: a shipped pallet's whole tree is walked by the
+    recursive query, not fetched.
+    """
     seed = sa.select(
         units.c.id, units.c.key, units.c.lot_id, units.c.status, units.c.key.label("root")
     ).where(units.c.key.in_(keys))
@@ -123,32 +128,29 @@ def _tree(conn: sa.Connection, keys: Sequence[str]) -> list[Any]:
         tree, units.c.parent_id == tree.c.id
     )
     tree = tree.union_all(inner)
-    query = sa.select(
-        tree.c.id,
-        tree.c.key,
-        tree.c.root,
-        tree.c.status,
-        lots.c.key.label("lot"),
-        lots.c.status.label("lot_status"),
-    ).outerjoin(lots, lots.c.id == tree.c.lot_id)
-    return list(conn.execute(query).all())
-
-
-def _recalled_unit_ids(conn: sa.Connection, ids: Sequence[int]) -> set[int]:
+    blocked = sa.or_(tree.c.status == "recalled", lots.c.status.in_(("hold", "recalled")))
+    under_recall: sa.ColumnElement[bool] = sa.false()
     # The recall tables belong to the recall module; look them up on the shared metadata
     # so the alert rules work (without unit-level recalls) where recalls are not installed.
     recall_units, recalls = metadata.tables.get("recall_units"), metadata.tables.get("recalls")
-    if recall_units is None or recalls is None or not ids:
-        return set()
-    found: set[int] = set()
-    for part in chunks(list(ids)):
-        query = (
+    if recall_units is not None and recalls is not None:
+        under_recall = tree.c.id.in_(
             sa.select(recall_units.c.unit_id)
             .join(recalls, recalls.c.id == recall_units.c.recall_id)
-            .where(recall_units.c.unit_id.in_(part), recalls.c.closed_at.is_(None))
+            .where(recalls.c.closed_at.is_(None))
         )
-        found |= set(conn.execute(query).scalars())
-    return found
+    query = (
+        sa.select(
+            tree.c.key,
+            tree.c.root,
+            sa.or_(tree.c.status == "recalled", under_recall).label("recalled"),
+            lots.c.key.label("lot"),
+            lots.c.status.label("lot_status"),
+        )
+        .outerjoin(lots, lots.c.id == tree.c.lot_id)
+        .where(sa.or_(blocked, under_recall))
+    )
+    return list(conn.execute(query).all())
 
 
 def _blocked_findings(
@@ -161,15 +163,12 @@ def _blocked_findings(
             named[key] = (event, movement)
     rows: list[Any] = []
     for part in chunks(list(named)):
-        rows += _tree(conn, part)
-    recalled = _recalled_unit_ids(conn, [r.id for r in rows])
+        rows += _blocked_units(conn, part)
     lot_rows = _lot_statuses(conn, [k for k in named if key_kind(k) == "lot"])
     affected: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        is_recalled = row.id in recalled or row.status == "recalled"
-        if is_recalled or row.lot_status in ("hold", "recalled"):
-            hit = {"key": row.key, "lot": row.lot, "lot_status": row.lot_status}
-            affected.setdefault(row.root, []).append(hit | {"recalled": is_recalled})
+        hit = {"key": row.key, "lot": row.lot, "lot_status": row.lot_status}
+        affected.setdefault(row.root, []).append(hit | {"recalled": bool(row.recalled)})
     for key, status in lot_rows.items():
         affected.setdefault(key, []).append({"key": key, "lot": key, "lot_status": status})
     findings = []

@@ -20,7 +20,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # mode per transaction (see _sqlite_begin).
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = {"options": POSTGRES_OPTIONS} | kwargs.pop("connect_args", {})
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+POSTGRES_OPTIONS = "-c jit=off"
+"""Session settings of every PostgreSQL connection. No JIT: suyuan's statements are short
+and many are recursive, which the planner estimates blind; cost estimates passed
+``jit_above_cost`` and LLVM compilation took 30–980 ms for statements that run in under
+1 ms (docs/benchmarks.md, trace). Set per connection, not per transaction, so that no
+trace pays a round trip for it."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
