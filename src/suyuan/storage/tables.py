@@ -271,7 +271,7 @@ event_epcs = sa.Table(
     sa.Column("event_pk", BigId, nullable=False),
     sa.Column("role", sa.String(8), nullable=False),
     sa.Column("epc", sa.String(255), nullable=False),
-    # Both indexes cover every column (migration 0002): trace and publishing filter on
+    # Both indexes cover every column: trace and publishing filter on
     # the role and read the other key, and a heap fetch per row was the random I/O that
     # set the p99 of a trace on a store larger than memory.
     sa.Index("ix_event_epcs_epc", "epc", "event_pk", "role"),

@@ -167,8 +167,8 @@ def upgrade() -> None:
         sa.Column("epc", sa.String(length=255), nullable=False),
     )
     with op.batch_alter_table("event_epcs", schema=None) as batch_op:
-        batch_op.create_index("ix_event_epcs_epc", ["epc", "event_pk"], unique=False)
-        batch_op.create_index(batch_op.f("ix_event_epcs_event_pk"), ["event_pk"], unique=False)
+        batch_op.create_index("ix_event_epcs_epc", ["epc", "event_pk", "role"], unique=False)
+        batch_op.create_index("ix_event_epcs_event_pk", ["event_pk", "role", "epc"], unique=False)
 
     op.create_table(
         "lot_edges",
@@ -1199,7 +1199,7 @@ def downgrade() -> None:
 
     op.drop_table("lot_edges")
     with op.batch_alter_table("event_epcs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_event_epcs_event_pk"))
+        batch_op.drop_index("ix_event_epcs_event_pk")
         batch_op.drop_index("ix_event_epcs_epc")
 
     op.drop_table("event_epcs")
