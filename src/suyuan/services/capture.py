@@ -25,7 +25,7 @@ from suyuan.capture.model import DocumentError, EventError, ParsedEvent
 from suyuan.capture.validation import validate_event
 from suyuan.domain.access import Actor, Role, require_role
 from suyuan.domain.events import EventIndex, InvalidEventField, index_event
-from suyuan.domain.units import Projection, ProjectionRuleBroken, gtin_of, key_kind
+from suyuan.domain.units import Projection, ProjectionRuleBroken, UnitState, gtin_of, key_kind
 from suyuan.errors import InvalidInput, NotFound, SuyuanError
 from suyuan.ledger.chains import chain_link, genesis, row_digest
 from suyuan.services.alert_checks import evaluate_captured_events
@@ -386,8 +386,8 @@ def _capture_batch(
     head: LedgerHead,
     refused: set[str],
     result: CaptureResult,
-) -> tuple[LedgerHead, list[str]]:
-    """Store one batch; returns the new ledger head and the keys of the units it changed."""
+) -> tuple[LedgerHead, dict[str, UnitState]]:
+    """Store one batch; returns the new ledger head and the units it changed (as saved)."""
     # The store keeps 255 characters of a dedup key: look up what it keeps.
     stored = event_store.existing_dedup_keys(conn, tenant_id, [p.dedup_key[:255] for p in prepared])
     fresh: list[_Prepared] = []
@@ -476,7 +476,7 @@ def _store(
     capture_id: int,
     head: LedgerHead,
     result: CaptureResult,
-) -> tuple[LedgerHead, list[str]]:
+) -> tuple[LedgerHead, dict[str, UnitState]]:
     recorded = now()
     rows: list[dict[str, Any]] = []
     seq, link = head.last_seq, head.head
@@ -504,7 +504,7 @@ def _store(
     event_store.insert_index_rows(conn, epc_rows, attribute_rows, corrections)
     new_lots = [key for key, lot in projection.lots.items() if lot.is_new]
     # What the batch changed, before saving clears the flags: publishing reads only these.
-    changed = [key for key, state in projection.units.items() if state.is_new or state.dirty]
+    changed = {key: state for key, state in projection.units.items() if state.is_new or state.dirty}
     event_store.save_projection(conn, projection, placeholder, recorded)
     stored = store_event_records(
         conn, tenant_id, [(i.parsed.event, pk) for i, pk in zip(accepted, pks, strict=True)]

@@ -11,7 +11,7 @@ Only the values of the profile's public items are ever written; nothing internal
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from suyuan.domain.access import Actor
 from suyuan.domain.events import identifier_key
 from suyuan.domain.operations import PARTY_BASE
 from suyuan.domain.profiles import Profile, SourceKind, find_profile, judge, validate_record
-from suyuan.domain.units import gtin_of
+from suyuan.domain.units import UnitState, gtin_of
 from suyuan.domain.verdicts import public_state
 from suyuan.errors import SuyuanError
 from suyuan.identifiers.forms import UnitKey, parse_code, to_trace_code
@@ -92,14 +92,15 @@ def _upsert(
 
 
 def publish_captured(
-    conn: sa.Connection, tenant_id: int, *, changed: Collection[str] | None = None
+    conn: sa.Connection, tenant_id: int, *, changed: Mapping[str, UnitState] | None = None
 ) -> int:
     """Publish what the tenant's events since the last publish changed; returns units written.
 
-    ``changed`` is, when the caller knows it, every unit whose stored state those events
-    changed (capture passes the keys its projection created or updated, containers'
-    contents included); the units are then not found again from the events' identifiers
-    and a walk down every named container.
+    ``changed`` is, when the caller knows it, the state of every unit those events changed
+    (capture passes what its projection created or updated, containers' contents
+    included, as saved): the units are then not found again from the events' identifiers
+    and a walk down every named container, and the public rows of serialised items are
+    made from these states (containers are still read: their batch is their contents').
     """
     mark = conn.execute(
         sa.select(public_watermarks.c.last_event_pk).where(
@@ -159,7 +160,11 @@ def _publish_all_units(conn: sa.Connection) -> int:
 
 
 def _publish_events(
-    conn: sa.Connection, tenant_id: int, after: int, upto: int, changed: Collection[str] | None
+    conn: sa.Connection,
+    tenant_id: int,
+    after: int,
+    upto: int,
+    changed: Mapping[str, UnitState] | None,
 ) -> int:
     window = sa.and_(events.c.tenant_id == tenant_id, events.c.id > after, events.c.id <= upto)
     rows = conn.execute(
@@ -190,8 +195,11 @@ def _publish_events(
                 ).scalars()
             )
         )
-        changed = touched + _descendant_keys(conn, touched)
-    written = _publish_units(conn, list(dict.fromkeys(changed)))
+        written = _publish_units(
+            conn, list(dict.fromkeys(touched + _descendant_keys(conn, touched)))
+        )
+    else:
+        written = _publish_units(conn, list(changed), changed)
     record_lots = conn.execute(
         sa.select(records.c.subject)
         .join(events, events.c.id == records.c.event_pk)
@@ -224,8 +232,14 @@ def _descendant_keys(conn: sa.Connection, keys: list[str]) -> list[str]:
 # --- units --------------------------------------------------------------------------------
 
 
-def _publish_units(conn: sa.Connection, keys: list[str]) -> int:
-    """Write the public state of units whose public view changed; returns rows written."""
+def _publish_units(
+    conn: sa.Connection, keys: list[str], known: Mapping[str, UnitState] | None = None
+) -> int:
+    """Write the public state of units whose public view changed; returns rows written.
+
+    A serialised item (``/01/…/21/…``) whose saved state is in ``known`` is not read back:
+    its public row needs only its status, batch and GTIN.
+    """
     written = 0
     prefixes = dict(
         conn.execute(
@@ -238,21 +252,7 @@ def _publish_units(conn: sa.Connection, keys: list[str]) -> int:
     lot_keys: set[str] = set()
     moment = now()
     for chunk in _chunks(keys):
-        rows = conn.execute(
-            sa.select(
-                units.c.id,
-                units.c.key,
-                units.c.tenant_id,
-                units.c.kind,
-                units.c.gtin,
-                units.c.status,
-                lots.c.key.label("lot_key"),
-                code_blocks.c.gtin.label("block_gtin"),
-            )
-            .outerjoin(lots, lots.c.id == units.c.lot_id)
-            .outerjoin(code_blocks, code_blocks.c.id == units.c.block_id)
-            .where(any_of(conn.dialect, units.c.key, chunk))
-        ).all()
+        rows = _unit_rows(conn, chunk, known)
         container_lots = _container_lots(conn, [r[0] for r in rows if r[3] == "container"])
         current = {
             key: (state, lot_key, gtin)
@@ -300,6 +300,39 @@ def _publish_units(conn: sa.Connection, keys: list[str]) -> int:
     )
     _publish_lots(conn, missing_lots)
     return written
+
+
+def _unit_rows(
+    conn: sa.Connection, keys: Sequence[str], known: Mapping[str, UnitState] | None
+) -> list[Any]:
+    """``(id, key, tenant_id, kind, gtin, status, lot_key, block_gtin)`` of each unit: from
+    its saved state for a serialised item in ``known`` (id and block not needed), else read."""
+    rows: list[Any] = []
+    unread: list[str] = []
+    for key in keys:
+        saved = known.get(key) if known is not None else None
+        if saved is not None and saved.kind == "unit" and key.startswith("/01/"):
+            row = (None, key, saved.tenant_id, "unit", key[4:18], saved.status, saved.lot, None)
+            rows.append(row)
+        else:
+            unread.append(key)
+    if unread:
+        rows += conn.execute(
+            sa.select(
+                units.c.id,
+                units.c.key,
+                units.c.tenant_id,
+                units.c.kind,
+                units.c.gtin,
+                units.c.status,
+                lots.c.key.label("lot_key"),
+                code_blocks.c.gtin.label("block_gtin"),
+            )
+            .outerjoin(lots, lots.c.id == units.c.lot_id)
+            .outerjoin(code_blocks, code_blocks.c.id == units.c.block_id)
+            .where(any_of(conn.dialect, units.c.key, unread))
+        ).all()
+    return rows
 
 
 def _container_lots(conn: sa.Connection, ids: list[int]) -> dict[int, str]:
