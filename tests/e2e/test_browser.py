@@ -2,7 +2,9 @@
 
 Playwright drives Debian's Chromium (/usr/bin/chromium, never a downloaded browser)
 against a real `suyuan serve` process over the small test world. Phone-size (390x844)
-screenshots go to docs/screenshots/. A missing Chromium fails these tests: CI installs it.
+screenshots are taken of every page; they replace docs/screenshots/ only when
+SUYUAN_UPDATE_SCREENSHOTS=1 (otherwise they go to a temporary directory, so a test run
+leaves the working tree clean). A missing Chromium fails these tests: CI installs it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from public_world import World, world_copy
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOC_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 ARGS = [
     "--no-sandbox",
@@ -101,13 +103,21 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: docs/screenshots/ when asked to update them."""
+    if os.environ.get("SUYUAN_UPDATE_SCREENSHOTS") == "1":
+        return DOC_SHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def _shot(page: Page, directory: Path, name: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(directory / f"{name}.png"), full_page=False)
 
 
 def test_scanning_a_genuine_bottle_shows_its_public_information(
-    page: Page, server: str, world: World
+    page: Page, server: str, world: World, shots: Path
 ) -> None:
     p = page
     p.goto(server + world.codes["genuine"])
@@ -116,19 +126,21 @@ def test_scanning_a_genuine_bottle_shows_its_public_information(
     assert "正品" in verdict.inner_text()
     assert "宜宾某某酒业有限公司" in p.locator("#items").inner_text()
     assert p.locator("#flow li").count() >= 2
-    _shot(p, "resolver-genuine")
+    _shot(p, shots, "resolver-genuine")
 
 
-def test_a_recalled_bottle_shows_the_recall_warning(page: Page, server: str, world: World) -> None:
+def test_a_recalled_bottle_shows_the_recall_warning(
+    page: Page, server: str, world: World, shots: Path
+) -> None:
     p = page
     p.goto(server + world.codes["recalled"])
     verdict = p.locator("#verdict")
     assert verdict.get_attribute("data-verdict") == "recalled"
     assert "请勿饮用" in verdict.inner_text()
-    _shot(p, "resolver-recalled")
+    _shot(p, shots, "resolver-recalled")
 
 
-def test_a_forged_code_is_not_genuine(page: Page, server: str, world: World) -> None:
+def test_a_forged_code_is_not_genuine(page: Page, server: str, world: World, shots: Path) -> None:
     key = world.codes["genuine"]
     forged = key[:-1] + ("A" if key[-1] != "A" else "B")
     p = page
@@ -137,33 +149,37 @@ def test_a_forged_code_is_not_genuine(page: Page, server: str, world: World) -> 
     assert verdict.get_attribute("data-verdict") == "forged"
     assert "非正品追溯码" in verdict.inner_text()
     assert p.locator("#items").count() == 0
-    _shot(p, "resolver-forged")
+    _shot(p, shots, "resolver-forged")
 
 
-def test_typing_the_printed_code_checks_it(page: Page, server: str, world: World) -> None:
+def test_typing_the_printed_code_checks_it(
+    page: Page, server: str, world: World, shots: Path
+) -> None:
     key = world.codes["sold"]
     printed = f"88.118.8/{key[4:18]}{key[22:]}"
     p = page
     p.goto(server + "/")
     p.fill("#code", printed)
-    _shot(p, "resolver-home")
+    _shot(p, shots, "resolver-home")
     p.click("button[type=submit]")
     p.wait_for_selector("#verdict")
     assert p.locator("#verdict").get_attribute("data-verdict") in ("genuine", "suspicious")
     assert printed in p.locator("#code-text").inner_text()
 
 
-def test_the_language_switch_gives_english(page: Page, server: str, world: World) -> None:
+def test_the_language_switch_gives_english(
+    page: Page, server: str, world: World, shots: Path
+) -> None:
     p = page
     p.goto(server + world.codes["genuine"])
     p.click("#lang-switch")
     p.wait_for_selector("html[lang=en]")
     assert "Genuine" in p.locator("#verdict").inner_text()
     assert "Product name" in p.locator("#items").inner_text()
-    _shot(p, "resolver-genuine-en")
+    _shot(p, shots, "resolver-genuine-en")
 
 
-def test_a_consumer_can_complain(page: Page, server: str, world: World) -> None:
+def test_a_consumer_can_complain(page: Page, server: str, world: World, shots: Path) -> None:
     p = page
     p.goto(server + world.codes["failed_qc"])
     p.fill("#c-contact", "13800138000")
@@ -171,4 +187,4 @@ def test_a_consumer_can_complain(page: Page, server: str, world: World) -> None:
     p.click("#complaint-form button[type=submit]")
     p.wait_for_selector("#complaint-thanks")
     assert "已收到" in p.locator("#complaint-thanks").inner_text()
-    _shot(p, "resolver-complaint")
+    _shot(p, shots, "resolver-complaint")
