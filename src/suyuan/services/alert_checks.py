@@ -30,6 +30,7 @@ from suyuan.services.alerts import load_settings, raise_findings
 from suyuan.services.clock import now
 from suyuan.services.scan_alerts import evaluate_scan_log
 from suyuan.storage.bulk import chunks
+from suyuan.storage.containment import inside
 from suyuan.storage.tables import (
     enterprises,
     event_corrections,
@@ -124,8 +125,13 @@ def _blocked_units(conn: sa.Connection, keys: Sequence[str]) -> list[Any]:
         units.c.id, units.c.key, units.c.lot_id, units.c.status, units.c.key.label("root")
     ).where(units.c.key.in_(keys))
     tree = seed.cte("tree", recursive=True)
-    inner = sa.select(units.c.id, units.c.key, units.c.lot_id, units.c.status, tree.c.root).join(
-        tree, units.c.parent_id == tree.c.id
+    found_in, on = inside(
+        conn.dialect, tree.c.id, units.c.id, units.c.key, units.c.lot_id, units.c.status
+    )
+    inner = (
+        sa.select(found_in.c.id, found_in.c.key, found_in.c.lot_id, found_in.c.status, tree.c.root)
+        .select_from(tree)
+        .join(found_in, on)
     )
     tree = tree.union_all(inner)
     blocked = sa.or_(tree.c.status == "recalled", lots.c.status.in_(("hold", "recalled")))

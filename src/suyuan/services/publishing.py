@@ -30,6 +30,7 @@ from suyuan.identifiers.idis import IdisPrefix
 from suyuan.queries.trace import MOVEMENT_STEPS, trace_back
 from suyuan.services.clock import now
 from suyuan.storage.bulk import BIG_CHUNK, any_of, bulk_insert, bulk_upsert
+from suyuan.storage.containment import inside
 from suyuan.storage.public_tables import (
     public_flow,
     public_lots,
@@ -222,8 +223,9 @@ def _descendant_keys(conn: sa.Connection, keys: list[str]) -> list[str]:
             .where(any_of(conn.dialect, units.c.key, chunk))
             .cte("inside", recursive=True)
         )
+        found_in, on = inside(conn.dialect, down.c.id, units.c.id, units.c.key)
         down = down.union_all(
-            sa.select(units.c.id, units.c.key).join(down, units.c.parent_id == down.c.id)
+            sa.select(found_in.c.id, found_in.c.key).select_from(down).join(found_in, on)
         )
         found += conn.execute(sa.select(down.c.key)).scalars().all()
     return found
@@ -344,8 +346,9 @@ def _container_lots(conn: sa.Connection, ids: list[int]) -> dict[int, str]:
         .where(any_of(conn.dialect, units.c.id, ids))
         .cte("content", recursive=True)
     )
+    found_in, on = inside(conn.dialect, down.c.id, units.c.id, units.c.lot_id)
     down = down.union_all(
-        sa.select(down.c.top, units.c.id, units.c.lot_id).join(down, units.c.parent_id == down.c.id)
+        sa.select(down.c.top, found_in.c.id, found_in.c.lot_id).select_from(down).join(found_in, on)
     )
     rows = conn.execute(
         sa.select(down.c.top, sa.func.min(lots.c.key), sa.func.count(sa.distinct(lots.c.key)))

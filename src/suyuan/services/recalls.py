@@ -26,6 +26,7 @@ from suyuan.services.audit import record_audit
 from suyuan.services.clock import now
 from suyuan.services.publishing import publish_keys
 from suyuan.services.quality import descendant_lot_ids
+from suyuan.storage.containment import inside
 from suyuan.storage.tables import (
     enterprises,
     recall_log,
@@ -128,7 +129,8 @@ def _code_unit_ids(conn: sa.Connection, tenant_id: int, codes: Sequence[str]) ->
         .where(units.c.id.in_(start))
         .cte("recall_codes", recursive=True)
     )
-    down = down.union(sa.select(units.c.id).join(down, units.c.parent_id == down.c.unit_id))
+    found_in, on = inside(conn.dialect, down.c.unit_id, units.c.id)
+    down = down.union(sa.select(found_in.c.id).select_from(down).join(found_in, on))
     return [int(v) for v in conn.execute(sa.select(down.c.unit_id)).scalars()]
 
 
@@ -428,7 +430,8 @@ def scan_recovered(
         .where(units.c.id.in_(start or [-1]))
         .cte("recovered", recursive=True)
     )
-    down = down.union(sa.select(units.c.id).join(down, units.c.parent_id == down.c.unit_id))
+    found_in, on = inside(conn.dialect, down.c.unit_id, units.c.id)
+    down = down.union(sa.select(found_in.c.id).select_from(down).join(found_in, on))
     # Materialised first: SQLite reports no rowcount for an UPDATE that starts with WITH.
     target_ids = list(conn.execute(sa.select(down.c.unit_id)).scalars())
     scope = (recall_units.c.recall_id == recall_id) & recall_units.c.unit_id.in_(target_ids)
