@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import orjson
 import sqlalchemy as sa
@@ -107,6 +107,15 @@ class _Prepared:
 
 
 Progress = Callable[[int], None]
+
+
+class _Stored(NamedTuple):
+    """What storing one batch left: the ledger head, the units it changed (as saved) and
+    the primary key of its last stored event (None when it stored none)."""
+
+    head: LedgerHead
+    changed: dict[str, UnitState]
+    last_pk: int | None
 
 
 def _error(parsed: ParsedEvent, field_name: str, rule: str, message: str) -> dict[str, Any]:
@@ -278,13 +287,12 @@ def _capture_all(
     progress: Progress | None,
 ) -> LedgerHead:
     for prepared, count in _batches(iterator, result):
-        head, changed = _capture_batch(
-            conn, tenant_id, own, prepared, capture_id, head, refused, result
-        )
+        stored = _capture_batch(conn, tenant_id, own, prepared, capture_id, head, refused, result)
+        head = stored.head
         if not (result.errors and behaviour is Behaviour.ROLLBACK):
             # Done per batch so that memory stays flat on large documents (the
             # transaction is doomed once rollback behaviour met a bad event).
-            publish_captured(conn, tenant_id, changed=changed)
+            publish_captured(conn, tenant_id, changed=stored.changed, upto=stored.last_pk)
             if head.last_seq - head.sealed_seq >= seal_every:
                 head = _seal(conn, tenant_id, head, seal_every, key_dir)
         if progress is not None:
@@ -386,8 +394,8 @@ def _capture_batch(
     head: LedgerHead,
     refused: set[str],
     result: CaptureResult,
-) -> tuple[LedgerHead, dict[str, UnitState]]:
-    """Store one batch; returns the new ledger head and the units it changed (as saved)."""
+) -> _Stored:
+    """Store one batch."""
     # The store keeps 255 characters of a dedup key: look up what it keeps.
     stored = event_store.existing_dedup_keys(conn, tenant_id, [p.dedup_key[:255] for p in prepared])
     fresh: list[_Prepared] = []
@@ -476,7 +484,7 @@ def _store(
     capture_id: int,
     head: LedgerHead,
     result: CaptureResult,
-) -> tuple[LedgerHead, dict[str, UnitState]]:
+) -> _Stored:
     recorded = now()
     rows: list[dict[str, Any]] = []
     seq, link = head.last_seq, head.head
@@ -518,7 +526,7 @@ def _store(
     room = MAX_EVENT_IDS - len(result.event_ids)
     if room > 0:
         result.event_ids.extend(row["event_id"] for row in rows[:room])
-    return LedgerHead(seq, link, head.sealed_seq), changed
+    return _Stored(LedgerHead(seq, link, head.sealed_seq), changed, max(pks, default=None))
 
 
 def _event_row(

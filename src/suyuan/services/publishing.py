@@ -93,7 +93,11 @@ def _upsert(
 
 
 def publish_captured(
-    conn: sa.Connection, tenant_id: int, *, changed: Mapping[str, UnitState] | None = None
+    conn: sa.Connection,
+    tenant_id: int,
+    *,
+    changed: Mapping[str, UnitState] | None = None,
+    upto: int | None = None,
 ) -> int:
     """Publish what the tenant's events since the last publish changed; returns units written.
 
@@ -102,6 +106,8 @@ def publish_captured(
     included, as saved): the units are then not found again from the events' identifiers
     and a walk down every named container, and the public rows of serialised items are
     made from these states (containers are still read: their batch is their contents').
+    ``upto``, when given, is the tenant's newest event (capture knows the keys it stored;
+    finding the maximum in a table the open transaction has just filled can cost a scan).
     """
     mark = conn.execute(
         sa.select(public_watermarks.c.last_event_pk).where(
@@ -109,9 +115,11 @@ def publish_captured(
         )
     ).scalar()
     last = int(mark or 0)
-    top = conn.execute(
-        sa.select(sa.func.max(events.c.id)).where(events.c.tenant_id == tenant_id)
-    ).scalar()
+    top = upto
+    if top is None:
+        top = conn.execute(
+            sa.select(sa.func.max(events.c.id)).where(events.c.tenant_id == tenant_id)
+        ).scalar()
     if top is None or int(top) <= last:
         return 0
     written = _publish_events(conn, tenant_id, last, int(top), changed)
