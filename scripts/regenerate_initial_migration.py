@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 from alembic import command
 

@@ -254,7 +254,8 @@ def test_capture_publishes_what_a_full_rebuild_publishes(runtime: Any) -> None:
     chain = build_reference_chain(runtime)
     incremental = _public_snapshot(runtime)
     assert len(incremental["units"]) >= len(chain.bottles)
-    assert incremental["flow"] and incremental["packing"]
+    assert incremental["flow"]
+    assert incremental["packing"]
     with runtime.uow() as uow:
         publish_all(uow.connection)
         uow.commit()
