@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeVar
 
 from suyuan.config import normalise_database_url
+from suyuan.storage.engine import POSTGRES_OPTIONS
 
 T = TypeVar("T")
 MAX_LEVELS = 6
@@ -209,7 +210,7 @@ class Database:
         dsn = self._url.replace("postgresql+psycopg://", "postgresql://", 1)
         # Every query here is a few index lookups; the planner's estimate for the recursive
         # packing walk can still cross jit_above_cost, and JIT compiling costs ~100 ms.
-        options = "-c jit=off"
+        options = POSTGRES_OPTIONS
         if self._writer:
             options += " -c synchronous_commit=off"
         return psycopg.connect(dsn, autocommit=not self._writer, options=options)
@@ -388,7 +389,7 @@ class AsyncReads:
             self._open += 1
             try:
                 return await psycopg.AsyncConnection.connect(
-                    self._dsn, autocommit=True, options="-c jit=off"
+                    self._dsn, autocommit=True, options=POSTGRES_OPTIONS
                 )
             except BaseException:
                 self._open -= 1
