@@ -262,3 +262,67 @@ def test_capture_publishes_what_a_full_rebuild_publishes(runtime: Any) -> None:
     rebuilt = _public_snapshot(runtime)
     for name in ("units", "packing", "flow"):
         assert incremental[name] == rebuilt[name], name
+
+
+def test_a_container_whose_contents_change_is_republished(runtime: Any) -> None:
+    """QBT-9(a), QBT-T15.5: a case's public batch is that of its contents, so it is
+    republished when a bottle leaves it by an unpack captured late (older than the case's
+    own state) or by being destroyed — events that change the case's contents without
+    changing the case — and matches what a full rebuild publishes."""
+    from event_documents import bottle, commission, document, event, pack, sscc, sscc_key
+    from factories import make_enterprise, make_product
+    from suyuan.domain.access import Actor
+    from suyuan.services.capture import capture_document
+    from suyuan.services.publishing import publish_all
+    from suyuan.storage.public_tables import public_units
+
+    tenant = make_enterprise(runtime)
+    make_product(runtime, tenant)
+    day = "2026-01-0{}T08:00:00+08:00".format
+    documents = [
+        document(
+            commission(1, 4, lot="L1", time=day(5)),
+            commission(3, 5, lot="L2", time=day(5)),
+            pack(sscc(1), [bottle(1), bottle(3)], time=day(5)),
+            pack(sscc(2), [bottle(4), bottle(5)], time=day(5)),
+        ),
+        document(event(epcList=[sscc(1)], biz_step="storing", time=day(7))),
+        document(
+            event(
+                "AggregationEvent",
+                action="DELETE",
+                biz_step="unpacking",
+                parentID=sscc(1),
+                childEPCs=[bottle(3)],
+                time=day(6),
+            )
+        ),
+        document(
+            event(
+                action="OBSERVE",
+                biz_step="destroying",
+                disposition="destroyed",
+                epcList=[bottle(5)],
+                time=day(8),
+            )
+        ),
+    ]
+    for source in documents:
+        capture_document(runtime.uow, Actor.system(), tenant_id=tenant.id, source=source)
+
+    def cases() -> dict[str, Any]:
+        with runtime.uow(write=False) as uow:
+            rows = uow.connection.execute(
+                sa.select(public_units.c.key, public_units.c.lot_key).where(
+                    public_units.c.key.in_([sscc_key(1), sscc_key(2)])
+                )
+            )
+            return {row[0]: row[1] for row in rows}
+
+    published = cases()
+    assert str(published[sscc_key(1)]).endswith("/10/L1")
+    assert str(published[sscc_key(2)]).endswith("/10/L1")
+    with runtime.uow() as uow:
+        publish_all(uow.connection)
+        uow.commit()
+    assert cases() == published

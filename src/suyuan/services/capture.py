@@ -511,8 +511,7 @@ def _store(
     corrections = _corrections(conn, tenant_id, declared)
     event_store.insert_index_rows(conn, epc_rows, attribute_rows, corrections)
     new_lots = [key for key, lot in projection.lots.items() if lot.is_new]
-    # What the batch changed, before saving clears the flags: publishing reads only these.
-    changed = {key: state for key, state in projection.units.items() if state.is_new or state.dirty}
+    changed = _changed_units(projection)
     event_store.save_projection(conn, projection, placeholder, recorded)
     stored = store_event_records(
         conn, tenant_id, [(i.parsed.event, pk) for i, pk in zip(accepted, pks, strict=True)]
@@ -527,6 +526,34 @@ def _store(
     if room > 0:
         result.event_ids.extend(row["event_id"] for row in rows[:room])
     return _Stored(LedgerHead(seq, link, head.sealed_seq), changed, max(pks, default=None))
+
+
+def _changed_units(projection: Projection) -> dict[str, UnitState]:
+    """What a batch changed, read before saving clears the flags: publishing reads only these.
+
+    Every unit created or updated, and every container above one whose container changed
+    (as far as the batch loaded them): a container's public batch is that of its contents,
+    so it changes when a unit enters or leaves it, even by an event that does not name it
+    or that came too late to change its own state.
+    """
+    units = projection.units
+    changed = {key: state for key, state in units.items() if state.is_new or state.dirty}
+    holders = [
+        container
+        for state in changed.values()
+        if state.parent != state.stored_parent
+        for container in (state.parent, state.stored_parent)
+        if container is not None
+    ]
+    while holders:
+        key = holders.pop()
+        state = units.get(key)
+        if state is None:
+            continue
+        changed.setdefault(key, state)
+        if state.parent is not None and state.parent not in changed:
+            holders.append(state.parent)
+    return changed
 
 
 def _event_row(

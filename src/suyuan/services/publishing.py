@@ -102,10 +102,12 @@ def publish_captured(
     """Publish what the tenant's events since the last publish changed; returns units written.
 
     ``changed`` is, when the caller knows it, the state of every unit those events changed
-    (capture passes what its projection created or updated, containers' contents
-    included, as saved): the units are then not found again from the events' identifiers
-    and a walk down every named container, and the public rows of serialised items are
-    made from these states (containers are still read: their batch is their contents').
+    (capture passes what its projection created or updated, as saved, with every
+    container whose contents changed as far as it loaded them; it publishes after each
+    batch, so the watermark is at the batch's start): the units are then not found again
+    from the events' identifiers and a walk down every named container, and the public
+    rows of serialised items are made from these states (containers are still read:
+    their batch is their contents').
     ``upto``, when given, is the tenant's newest event (capture knows the keys it stored;
     finding the maximum in a table the open transaction has just filled can cost a scan).
     """

@@ -20,8 +20,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # mode per transaction (see _sqlite_begin).
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    connect_args = {"options": POSTGRES_OPTIONS} | kwargs.pop("connect_args", {})
-    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    given = dict(kwargs.pop("connect_args", {}))
+    # libpq takes one ``options`` string: suyuan's settings first, then the URL's
+    # (``?options=...``) and the caller's, so that a later ``-c`` wins and none is lost.
+    from_url = sa.engine.make_url(url).query.get("options")
+    parts = (POSTGRES_OPTIONS, from_url, given.get("options"))
+    given["options"] = " ".join(part for part in parts if isinstance(part, str) and part)
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=given, **kwargs)
 
 
 POSTGRES_OPTIONS = "-c jit=off"
