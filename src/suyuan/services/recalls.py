@@ -26,7 +26,7 @@ from suyuan.services.audit import record_audit
 from suyuan.services.clock import now
 from suyuan.services.publishing import publish_keys
 from suyuan.services.quality import descendant_lot_ids
-from suyuan.storage.containment import inside
+from suyuan.storage.containment import with_contents
 from suyuan.storage.tables import (
     enterprises,
     recall_log,
@@ -123,15 +123,7 @@ def _code_unit_ids(conn: sa.Connection, tenant_id: int, codes: Sequence[str]) ->
     missing = [k for k in keys if k not in found]
     if missing:
         raise NotFound(f"code {missing[0]} is not known", detail={"codes": missing[:20]})
-    start = list(found.values())
-    down = (
-        sa.select(units.c.id.label("unit_id"))
-        .where(units.c.id.in_(start))
-        .cte("recall_codes", recursive=True)
-    )
-    found_in, on = inside(conn.dialect, down.c.unit_id, units.c.id)
-    down = down.union(sa.select(found_in.c.id).select_from(down).join(found_in, on))
-    return [int(v) for v in conn.execute(sa.select(down.c.unit_id)).scalars()]
+    return with_contents(conn, list(found.values()))
 
 
 def open_recall(
@@ -425,15 +417,8 @@ def scan_recovered(
         key = resolve_unit_key(code)
         (keys.append(key) if key else unknown.append(code))
     start = list(conn.execute(sa.select(units.c.id).where(units.c.key.in_(keys))).scalars())
-    down = (
-        sa.select(units.c.id.label("unit_id"))
-        .where(units.c.id.in_(start or [-1]))
-        .cte("recovered", recursive=True)
-    )
-    found_in, on = inside(conn.dialect, down.c.unit_id, units.c.id)
-    down = down.union(sa.select(found_in.c.id).select_from(down).join(found_in, on))
     # Materialised first: SQLite reports no rowcount for an UPDATE that starts with WITH.
-    target_ids = list(conn.execute(sa.select(down.c.unit_id)).scalars())
+    target_ids = with_contents(conn, start)
     scope = (recall_units.c.recall_id == recall_id) & recall_units.c.unit_id.in_(target_ids)
     if actor.enterprise_id is not None and not actor.can_write_tenant(row.tenant_id):
         scope = scope & (recall_units.c.holder_id == actor.enterprise_id)

@@ -11,6 +11,7 @@ loops over the index and has no ``LATERAL``: it keeps the plain join.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,3 +35,17 @@ def inside(
         )
         return step, sa.true()
     return units, units.c.parent_id == container_id
+
+
+def with_contents(conn: sa.Connection, unit_ids: Sequence[int]) -> list[int]:
+    """The ids of ``unit_ids`` and of every unit packed inside them, at any depth, once each."""
+    if not unit_ids:
+        return []
+    down = (
+        sa.select(units.c.id.label("unit_id"))
+        .where(units.c.id.in_(list(unit_ids)))
+        .cte("with_contents", recursive=True)
+    )
+    found_in, on = inside(conn.dialect, down.c.unit_id, units.c.id)
+    down = down.union(sa.select(found_in.c.id).select_from(down).join(found_in, on))
+    return [int(v) for v in conn.execute(sa.select(down.c.unit_id)).scalars()]
